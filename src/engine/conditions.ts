@@ -1,0 +1,106 @@
+import { Environment } from '@marcbachmann/cel-js';
+import type { EvalContext } from './rule-kind.js';
+
+/**
+ * Rule conditions (`when`) are CEL expressions over the request. The variables
+ * below are the whole vocabulary; `warden policy schema` and docs/policies.md list them.
+ */
+export const CONDITION_VARIABLES = {
+  model: ['string', 'model requested (after a default was applied), "" when none'],
+  provider: ['string', 'wire format / provider: "openai", "anthropic", ...'],
+  endpoint: ['string', 'API called: "chat", "responses", "messages", "embeddings", ...'],
+  labels: ['map<string, string>', 'request labels (x-warden-labels header, SDK labels)'],
+  org: ['string', 'organisation of the caller'],
+  team: ['string', 'team of the caller, "" when none'],
+  user: ['string', 'user of the caller (the key\'s user, else the end user named in the request), "" when none'],
+  role: ['string', 'role of the caller, "" when none'],
+  environment: ['string', 'environment of the key or SDK, "" when none'],
+  session: ['string', 'session id, "" when none'],
+  mission: ['string', 'mission id, "" when none'],
+  stream: ['bool', 'whether the response is streamed'],
+  input_tokens: ['int', 'input tokens of the prompt'],
+  max_output_tokens: ['int', 'output cap of the request (or the configured default)'],
+  estimated_cost_usd: ['double', 'worst-case cost in USD; -1.0 when the model has no known price'],
+  hour: ['int', 'hour of the day, UTC, 0-23'],
+  weekday: ['int', 'day of the week, UTC, 0 = Sunday .. 6 = Saturday'],
+} as const satisfies Record<string, readonly [string, string]>;
+
+function createEnvironment(): Environment {
+  const env = new Environment({ homogeneousAggregateLiterals: false, enableOptionalTypes: true });
+  for (const [name, [type, description]] of Object.entries(CONDITION_VARIABLES)) {
+    env.registerVariable(name, type, { description });
+  }
+  return env;
+}
+
+const environment = createEnvironment();
+
+export type Condition = (ctx: EvalContext) => ConditionResult;
+export type ConditionResult = { value: boolean; error?: undefined } | { value: false; error: string };
+
+/**
+ * Compiles a `when` expression once. Returns an error message instead of throwing
+ * so the compiler can report every problem of a document with its path.
+ */
+export function compileCondition(source: string): Condition | { error: string } {
+  // cel-js runs `matches()` with a backtracking JavaScript RegExp; a tenant's pattern
+  // must never be able to stall the engine, so regexes belong in content_filter (RE2).
+  if (/\bmatches\s*\(/.test(source)) {
+    return { error: 'matches() is not allowed in conditions (backtracking regex); use startsWith, endsWith, contains or a content_filter rule' };
+  }
+  let program: (vars: Record<string, unknown>) => unknown;
+  try {
+    const checked = environment.check(source);
+    if (!checked.valid) return { error: firstLine(checked.error?.message ?? 'invalid expression') };
+    if (checked.type !== 'bool' && checked.type !== 'dyn') {
+      return { error: `condition must be a bool expression, got ${checked.type}` };
+    }
+    program = environment.parse(source) as (vars: Record<string, unknown>) => unknown;
+  } catch (err) {
+    return { error: firstLine((err as Error).message) };
+  }
+  return (ctx) => {
+    try {
+      return program(conditionVariables(ctx)) === true ? { value: true } : { value: false };
+    } catch (err) {
+      // A missing label (`labels.plan` when no plan label is set) is an evaluation error in
+      // CEL; the rule then does not apply, and the outcome records why.
+      return { value: false, error: firstLine((err as Error).message) };
+    }
+  };
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]?.trim() ?? message;
+}
+
+function conditionVariables(ctx: EvalContext): Record<string, unknown> {
+  const { request, tenant } = ctx;
+  const date = new Date(ctx.now);
+  return {
+    model: ctx.model ?? '',
+    provider: request.provider,
+    endpoint: request.endpoint,
+    labels: request.labels,
+    org: tenant.org,
+    team: tenant.team ?? '',
+    user: tenant.user ?? request.endUser ?? '',
+    role: tenant.role ?? '',
+    environment: tenant.environment ?? '',
+    session: request.sessionId ?? '',
+    mission: request.missionId ?? '',
+    stream: request.stream,
+    // Token counting and pricing cost time: only conditions that read them pay for them.
+    get input_tokens() {
+      return BigInt(ctx.estimate().inputTokens);
+    },
+    get max_output_tokens() {
+      return BigInt(ctx.estimate().maxOutputTokens);
+    },
+    get estimated_cost_usd() {
+      return ctx.estimate().costUsd ?? -1;
+    },
+    hour: BigInt(date.getUTCHours()),
+    weekday: BigInt(date.getUTCDay()),
+  };
+}

@@ -1,0 +1,124 @@
+import type { EvalContext } from './rule-kind.js';
+import type { CostEstimate, LlmRequest, Message, Tenant } from './types.js';
+
+/** What the engine needs from pricing; `src/pricing` provides the default. */
+export interface PricingPort {
+  price(provider: string | undefined, model: string): { inputPerMTok: number; outputPerMTok: number; source: 'override' | 'catalog' } | undefined;
+  countTokens(text: string, model: string | undefined): { tokens: number; approximate: boolean };
+}
+
+export interface ContextOptions {
+  pricing: PricingPort;
+  unknownPrice: 'block' | 'allow';
+  defaultMaxOutputTokens: number;
+}
+
+/** Per-message framing tokens of chat formats (role markers, separators); OpenAI documents ~3-4. */
+const MESSAGE_OVERHEAD_TOKENS = 4;
+const REPLY_PRIMING_TOKENS = 3;
+
+/** Collects every readable text of a message list (content parts and tool-call arguments). */
+export function messageTexts(messages: readonly Message[]): { texts: string[]; skipped: number } {
+  const texts: string[] = [];
+  let skipped = 0;
+  for (const message of messages) {
+    if (typeof message.content === 'string') {
+      if (message.content) texts.push(message.content);
+    } else {
+      for (const part of message.content) {
+        if (part.type === 'text') texts.push(part.text);
+        else skipped++;
+      }
+    }
+    if (message.toolCalls) {
+      for (const call of message.toolCalls) texts.push(call.arguments);
+    }
+  }
+  return { texts, skipped };
+}
+
+/** The mutable working state of one decide() call, seen by rules through EvalContext. */
+export class DecisionContext implements EvalContext {
+  model: string | undefined;
+  messages: readonly Message[];
+  readonly unknownPrice: 'block' | 'allow';
+  private cachedTexts: string[] | undefined;
+  private cachedTokens: { tokens: number; approximate: boolean } | undefined;
+  private cachedEstimate: CostEstimate | undefined;
+  skippedParts = 0;
+
+  constructor(
+    readonly request: LlmRequest,
+    readonly tenant: Tenant,
+    readonly now: number,
+    private readonly options: ContextOptions,
+  ) {
+    this.model = request.model;
+    this.messages = request.messages;
+    this.unknownPrice = options.unknownPrice;
+  }
+
+  /** Called by the engine when a rule changed the model or the messages. */
+  update(model: string | undefined, messages: readonly Message[] | undefined): void {
+    if (model !== undefined && model !== this.model) {
+      this.model = model;
+      this.cachedEstimate = undefined;
+    }
+    if (messages) {
+      this.messages = messages;
+      this.cachedTexts = undefined;
+      this.cachedTokens = undefined;
+      this.cachedEstimate = undefined;
+    }
+  }
+
+  texts(): readonly string[] {
+    if (!this.cachedTexts) {
+      const { texts, skipped } = messageTexts(this.messages);
+      this.cachedTexts = texts;
+      this.skippedParts = skipped;
+    }
+    return this.cachedTexts;
+  }
+
+  private tokens(): { tokens: number; approximate: boolean } {
+    if (!this.cachedTokens) {
+      const { pricing } = this.options;
+      let tokens = REPLY_PRIMING_TOKENS + this.messages.length * MESSAGE_OVERHEAD_TOKENS;
+      let approximate = false;
+      for (const text of this.texts()) {
+        const counted = pricing.countTokens(text, this.model);
+        tokens += counted.tokens;
+        approximate ||= counted.approximate;
+      }
+      if (this.request.tools?.length) {
+        const counted = pricing.countTokens(JSON.stringify(this.request.tools), this.model);
+        tokens += counted.tokens;
+        approximate ||= counted.approximate;
+      }
+      this.cachedTokens = { tokens, approximate };
+    }
+    return this.cachedTokens;
+  }
+
+  inputTokens(): number {
+    return this.tokens().tokens;
+  }
+
+  estimate(): CostEstimate {
+    if (!this.cachedEstimate) {
+      const { tokens, approximate } = this.tokens();
+      const maxOutputTokens = this.request.maxOutputTokens ?? this.options.defaultMaxOutputTokens;
+      const price = this.model ? this.options.pricing.price(this.request.provider, this.model) : undefined;
+      this.cachedEstimate = {
+        model: this.model,
+        inputTokens: tokens,
+        tokensApproximate: approximate,
+        maxOutputTokens,
+        costUsd: price ? (tokens * price.inputPerMTok + maxOutputTokens * price.outputPerMTok) / 1e6 : null,
+        priceSource: price ? price.source : 'unknown',
+      };
+    }
+    return this.cachedEstimate;
+  }
+}

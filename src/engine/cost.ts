@@ -1,0 +1,21 @@
+import type { EvalContext } from './rule-kind.js';
+import type { RuleResult } from './types.js';
+
+/**
+ * The estimated worst-case cost, or the outcome a cost rule must return when the model
+ * has no known price: a block (`unknown_model_price`) or a recorded skip, as configured.
+ * Never a silent zero.
+ */
+export function costOrUnknown(ctx: EvalContext, unknownPrice: 'block' | 'allow' = ctx.unknownPrice): number | RuleResult {
+  const { costUsd, model } = ctx.estimate();
+  if (costUsd !== null) return costUsd;
+  const reason = model ? `no known price for model "${model}"` : 'no model given, so no price';
+  if (unknownPrice === 'block') return { outcome: 'block', code: 'unknown_model_price', reason: `${reason}; add a pricing override or set unknown_price: allow` };
+  return { outcome: 'skip', reason: `${reason}; cost unknown, allowed by configuration` };
+}
+
+export function formatUsd(usd: number): string {
+  if (usd === 0) return '$0';
+  if (Math.abs(usd) >= 1) return `$${usd.toFixed(2)}`;
+  return `$${Number(usd.toPrecision(3))}`;
+}

@@ -1,0 +1,208 @@
+import { performance } from 'node:perf_hooks';
+import type { CompiledPolicy, CompiledRule, ScopeLevel } from './compile.js';
+import { type ContextOptions, DecisionContext } from './context.js';
+import type { Decision, LlmRequest, Modifications, RuleOutcome, RuleResult, Tenant, CounterClaim } from './types.js';
+
+const RESOLVE_CACHE_LIMIT = 10_000;
+const LEVEL_ORDER: Record<ScopeLevel, number> = { global: 0, org: 1, team: 2, user: 3, key: 4 };
+
+function matches(policy: CompiledPolicy, tenant: Tenant): boolean {
+  const { scope } = policy;
+  return (
+    (scope.org === undefined || scope.org === tenant.org) &&
+    (scope.team === undefined || scope.team === tenant.team) &&
+    (scope.user === undefined || scope.user === tenant.user) &&
+    (scope.key === undefined || scope.key === tenant.keyId)
+  );
+}
+
+/**
+ * An immutable, indexed set of compiled policies. `decide()` never parses or compiles:
+ * it looks up the rules that apply to the caller (cached per org/team/user/key/environment)
+ * and runs them stage by stage.
+ */
+export class PolicySet {
+  /** Policies by the value of their most specific scope field (`global` under ''). */
+  private readonly index = new Map<ScopeLevel, Map<string, CompiledPolicy[]>>();
+  private readonly resolved = new Map<string, readonly CompiledRule[]>();
+  readonly ruleCount: number;
+
+  constructor(
+    readonly policies: readonly CompiledPolicy[],
+    readonly revision: string,
+    private readonly options: ContextOptions,
+  ) {
+    for (const level of Object.keys(LEVEL_ORDER) as ScopeLevel[]) this.index.set(level, new Map());
+    let count = 0;
+    for (const policy of policies) {
+      const { scope, level } = policy;
+      const id = level === 'global' ? '' : (scope[level as 'org' | 'team' | 'user' | 'key'] as string);
+      const bucket = this.index.get(level) as Map<string, CompiledPolicy[]>;
+      const list = bucket.get(id);
+      if (list) list.push(policy);
+      else bucket.set(id, [policy]);
+      count += policy.rules.length;
+    }
+    this.ruleCount = count;
+  }
+
+  /**
+   * The rules that apply to a caller, in evaluation order: by stage, then scope level
+   * (org before team before user before key), then policy and rule order.
+   * Levels add up (a team inherits its org's rules); within one level, a policy for the
+   * caller's environment replaces the general policy's rules of the same type.
+   */
+  rulesFor(tenant: Tenant): readonly CompiledRule[] {
+    const env = tenant.environment ?? '';
+    const cacheKey = `${tenant.org}\u0000${tenant.team ?? ''}\u0000${tenant.user ?? ''}\u0000${tenant.keyId ?? ''}\u0000${env}`;
+    const cached = this.resolved.get(cacheKey);
+    if (cached) return cached;
+
+    const rules: { rule: CompiledRule; level: number }[] = [];
+    const ids: Record<ScopeLevel, string | undefined> = { global: '', org: tenant.org, team: tenant.team, user: tenant.user, key: tenant.keyId };
+    for (const level of Object.keys(LEVEL_ORDER) as ScopeLevel[]) {
+      const id = ids[level];
+      if (id === undefined) continue;
+      const candidates = (this.index.get(level)?.get(id) ?? []).filter(
+        (p) => matches(p, tenant) && (p.environments === null || p.environments.has(env)),
+      );
+      const overridden = new Set<string>();
+      for (const p of candidates) if (p.environments !== null) for (const t of p.types) overridden.add(t);
+      for (const p of candidates) {
+        for (const rule of p.rules) {
+          if (p.environments === null && overridden.has(rule.type)) continue;
+          rules.push({ rule, level: LEVEL_ORDER[level] });
+        }
+      }
+    }
+    rules.sort((a, b) => a.rule.stageIndex - b.rule.stageIndex || a.level - b.level || a.rule.order - b.rule.order);
+    const list = Object.freeze(rules.map((r) => r.rule));
+    if (this.resolved.size >= RESOLVE_CACHE_LIMIT) this.resolved.clear();
+    this.resolved.set(cacheKey, list);
+    return list;
+  }
+
+  decide(request: LlmRequest, tenant: Tenant, now: number = Date.now()): Decision {
+    const started = performance.now();
+    const ctx = new DecisionContext(request, tenant, now, this.options);
+    const outcomes: RuleOutcome[] = [];
+    const modifications: Modifications = { redactions: [] };
+    const claims: CounterClaim[] = [];
+    const modifyReasons: string[] = [];
+    let final: { rule: CompiledRule; result: Extract<RuleResult, { outcome: 'block' | 'throttle' | 'escalate' }> } | undefined;
+    let escalation: typeof final;
+    let firstModifier: CompiledRule | undefined;
+
+    for (const rule of this.rulesFor(tenant)) {
+      const t0 = performance.now();
+      let result: RuleResult;
+      if (rule.when) {
+        const condition = rule.when(ctx);
+        if (!condition.value) {
+          outcomes.push(outcome(rule, { outcome: 'skip', reason: condition.error ? `when: ${condition.error}` : 'when: false' }, t0));
+          continue;
+        }
+      }
+      try {
+        result = rule.evaluate(ctx);
+      } catch (err) {
+        // A rule that fails must not let the call through unchecked.
+        result = { outcome: 'block', code: 'policy_violation', reason: `rule failed: ${(err as Error).message}` };
+      }
+      outcomes.push(outcome(rule, result, t0));
+      if (rule.shadow) continue;
+
+      switch (result.outcome) {
+        case 'block':
+        case 'throttle':
+          final = { rule, result };
+          break;
+        case 'escalate':
+          escalation ??= { rule, result };
+          break;
+        case 'modify': {
+          const { patch } = result;
+          if (patch.model !== undefined && patch.model !== ctx.model) {
+            modifications.model = { from: modifications.model?.from ?? request.model, to: patch.model, rule: rule.name };
+          }
+          if (patch.messages) modifications.messages = patch.messages;
+          if (patch.redactions) modifications.redactions.push(...patch.redactions);
+          ctx.update(patch.model, patch.messages);
+          firstModifier ??= rule;
+          modifyReasons.push(result.reason);
+          break;
+        }
+        case 'pass':
+          if (result.claims) claims.push(...result.claims);
+          break;
+        default:
+          break;
+      }
+      if (final) break;
+    }
+
+    final ??= escalation;
+    const estimate = ctx.estimate();
+    const base = {
+      outcomes,
+      modifications,
+      claims,
+      estimate,
+      requestId: request.requestId,
+      timestamp: new Date(now).toISOString(),
+      user: tenant.user ?? request.endUser ?? null,
+      environment: tenant.environment ?? null,
+      revision: this.revision,
+    };
+    if (final) {
+      const { rule, result } = final;
+      return {
+        ...base,
+        // A refused call reserves nothing; an escalated one reserves once approved.
+        claims: result.outcome === 'escalate' ? claims : [],
+        action: result.outcome,
+        code: result.code ?? (result.outcome === 'throttle' ? 'rate_limited' : result.outcome === 'escalate' ? 'approval_required' : 'policy_violation'),
+        policy: rule.policy,
+        rule: rule.name,
+        reason: result.reason,
+        ...(result.outcome === 'throttle' ? { retryAfterSeconds: result.retryAfterSeconds } : {}),
+        durationUs: (performance.now() - started) * 1000,
+      };
+    }
+    if (firstModifier) {
+      return {
+        ...base,
+        action: 'modify',
+        policy: firstModifier.policy,
+        rule: firstModifier.name,
+        reason: modifyReasons.join('; '),
+        durationUs: (performance.now() - started) * 1000,
+      };
+    }
+    const shadowed = outcomes.find((o) => o.shadow && (o.outcome === 'block' || o.outcome === 'throttle' || o.outcome === 'escalate'));
+    return {
+      ...base,
+      action: 'allow',
+      policy: null,
+      rule: null,
+      reason: shadowed ? `allowed (monitor: ${shadowed.rule} in ${shadowed.policy} would ${shadowed.outcome}: ${shadowed.reason})` : 'allowed',
+      durationUs: (performance.now() - started) * 1000,
+    };
+  }
+}
+
+function outcome(rule: CompiledRule, result: RuleResult, t0: number): RuleOutcome {
+  const entry: RuleOutcome = {
+    policy: rule.policy,
+    rule: rule.name,
+    type: rule.type,
+    stage: rule.stage,
+    outcome: result.outcome,
+    shadow: rule.shadow,
+    durationUs: (performance.now() - t0) * 1000,
+  };
+  if (result.reason !== undefined) entry.reason = result.reason;
+  if ('code' in result && result.code !== undefined) entry.code = result.code;
+  if ('metadata' in result && result.metadata !== undefined) entry.metadata = result.metadata;
+  return entry;
+}
