@@ -1,3 +1,5 @@
 #!/usr/bin/env node
-// The published package runs the compiled CLI; in a checkout `npm run warden -- ...` runs the sources.
-import '../dist/cli/main.js';
+// The installed package runs the compiled CLI; in a checkout, `npm run warden -- ...` runs the sources.
+import { main } from '../dist/cli/main.js';
+
+main();

@@ -31,6 +31,8 @@ export interface CompiledPolicy {
   /** `null` = every environment. */
   readonly environments: ReadonlySet<string> | null;
   readonly mode: 'enforce' | 'monitor';
+  /** A disabled policy is still validated, but applies nothing. */
+  readonly enabled: boolean;
   readonly rules: readonly CompiledRule[];
   /** Rule types this policy sets, for environment overrides. */
   readonly types: ReadonlySet<string>;
@@ -162,6 +164,7 @@ export function compileDocument(
     level: levelOf(scope),
     environments: envList.length ? new Set(envList) : null,
     mode,
+    enabled: doc.enabled ?? true,
     rules,
     types: new Set(rules.map((r) => r.type)),
   };

@@ -16,6 +16,7 @@ export function costOrUnknown(ctx: EvalContext, unknownPrice: 'block' | 'allow' 
 
 export function formatUsd(usd: number): string {
   if (usd === 0) return '$0';
-  if (Math.abs(usd) >= 1) return `$${usd.toFixed(2)}`;
+  // Cents where that is exact or the amount is large; three significant digits for fractions of a cent.
+  if (Math.abs(usd) >= 1 || Number(usd.toFixed(2)) === usd) return `$${usd.toFixed(2)}`;
   return `$${Number(usd.toPrecision(3))}`;
 }

@@ -41,7 +41,7 @@ export class PolicySet {
       const list = bucket.get(id);
       if (list) list.push(policy);
       else bucket.set(id, [policy]);
-      count += policy.rules.length;
+      if (policy.enabled) count += policy.rules.length;
     }
     this.ruleCount = count;
   }
@@ -64,7 +64,7 @@ export class PolicySet {
       const id = ids[level];
       if (id === undefined) continue;
       const candidates = (this.index.get(level)?.get(id) ?? []).filter(
-        (p) => matches(p, tenant) && (p.environments === null || p.environments.has(env)),
+        (p) => p.enabled && matches(p, tenant) && (p.environments === null || p.environments.has(env)),
       );
       const overridden = new Set<string>();
       for (const p of candidates) if (p.environments !== null) for (const t of p.types) overridden.add(t);
