@@ -4,7 +4,7 @@ import { ruleKinds } from '../rules/registry.js';
 import { compileCondition, type Condition } from './conditions.js';
 import { type CustomRule, customEvaluator, customRuleName, customRuleStage } from './custom-rule.js';
 import { formatPath, type PolicyIssue, PolicyValidationError } from './errors.js';
-import { documentSchema, type PolicyDocument, type PolicyScope } from './policy-document.js';
+import { documentSchema, type PolicyScope } from './policy-document.js';
 import type { RuleEvaluator, RuleKind } from './rule-kind.js';
 import { type Stage, STAGES } from './types.js';
 

@@ -4,6 +4,8 @@ import { type ContextOptions, DecisionContext } from './context.js';
 import type { Decision, LlmRequest, Modifications, RuleOutcome, RuleResult, Tenant, CounterClaim } from './types.js';
 
 const RESOLVE_CACHE_LIMIT = 10_000;
+/** What a monitor-mode rule would have done that the allow reason should mention. */
+const SHADOW_REPORTED = new Set(['block', 'throttle', 'escalate', 'modify']);
 const LEVEL_ORDER: Record<ScopeLevel, number> = { global: 0, org: 1, team: 2, user: 3, key: 4 };
 
 function matches(policy: CompiledPolicy, tenant: Tenant): boolean {
@@ -67,7 +69,9 @@ export class PolicySet {
         (p) => p.enabled && matches(p, tenant) && (p.environments === null || p.environments.has(env)),
       );
       const overridden = new Set<string>();
-      for (const p of candidates) if (p.environments !== null) for (const t of p.types) overridden.add(t);
+      // Only an enforcing policy overrides: trialling a rule in monitor mode for one
+      // environment must not switch off the rule enforced there.
+      for (const p of candidates) if (p.environments !== null && p.mode === 'enforce') for (const t of p.types) overridden.add(t);
       for (const p of candidates) {
         for (const rule of p.rules) {
           if (p.environments === null && overridden.has(rule.type)) continue;
@@ -179,7 +183,7 @@ export class PolicySet {
         durationUs: (performance.now() - started) * 1000,
       };
     }
-    const shadowed = outcomes.find((o) => o.shadow && (o.outcome === 'block' || o.outcome === 'throttle' || o.outcome === 'escalate'));
+    const shadowed = outcomes.find((o) => o.shadow && SHADOW_REPORTED.has(o.outcome));
     return {
       ...base,
       action: 'allow',

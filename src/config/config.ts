@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { zodIssues } from '../engine/compile.js';
+import { formatPath, PolicyValidationError } from '../engine/errors.js';
+import { parsePolicyText } from '../engine/policy-document.js';
+
+const keySchema = z
+  .object({
+    id: z.string().min(1).max(100),
+    key: z.string().min(16).max(200).optional().describe('the key in plain text (hashed on load, never kept)'),
+    key_sha256: z.string().regex(/^[0-9a-f]{64}$/).optional().describe('hex SHA-256 of the key'),
+    org: z.string().min(1).default('default'),
+    team: z.string().min(1).optional(),
+    user: z.string().min(1).optional(),
+    environment: z.string().min(1).optional(),
+    role: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((k) => (k.key === undefined) !== (k.key_sha256 === undefined), { message: 'give exactly one of key or key_sha256', path: ['key'] });
+
+const upstreamSchema = z
+  .object({
+    base_url: z.url().optional(),
+    api_key: z.string().min(1).optional(),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    port: z.number().int().min(0).max(65535).optional(),
+    host: z.string().min(1).optional(),
+    data_dir: z.string().min(1).optional().describe('where embedded state lives; default ./.warden'),
+    policies: z.array(z.union([z.string().min(1), z.record(z.string(), z.unknown())])).optional().describe('policy files (paths) or inline documents'),
+    keys: z.array(keySchema).optional(),
+    upstreams: z.object({ openai: upstreamSchema.optional(), anthropic: upstreamSchema.optional() }).strict().optional(),
+    pricing: z
+      .object({
+        overrides: z.record(z.string(), z.object({ input_per_mtok: z.number(), output_per_mtok: z.number(), cached_input_per_mtok: z.number().optional() }).strict()).optional(),
+        unknown_price: z.enum(['block', 'allow']).optional(),
+        default_max_output_tokens: z.number().int().positive().optional(),
+      })
+      .strict()
+      .optional(),
+    limits: z
+      .object({
+        max_body_bytes: z.number().int().positive().optional(),
+        upstream_timeout_ms: z.number().int().positive().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type WardenConfigFile = z.infer<typeof configSchema>;
+
+export interface ConfiguredKey {
+  id: string;
+  sha256: string;
+  org: string;
+  team?: string;
+  user?: string;
+  environment?: string;
+  role?: string;
+}
+
+export interface WardenConfig {
+  source: string | undefined;
+  file: WardenConfigFile;
+  /** Policy documents from files and inline entries, in order. */
+  policyDocuments: unknown[];
+  keys: ConfiguredKey[];
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * Reads `warden.yaml` (or the given path). A missing default file is an empty config;
+ * anything invalid is refused with every issue and its path.
+ */
+export function loadConfig(path: string | undefined, cwd = process.cwd()): WardenConfig {
+  const file = path ? resolve(cwd, path) : resolve(cwd, 'warden.yaml');
+  if (!existsSync(file)) {
+    if (path) throw new PolicyValidationError([{ path: '', message: 'no such config file' }], file);
+    return { source: undefined, file: {}, policyDocuments: [], keys: [] };
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(file, 'utf8'), { uniqueKeys: true }) ?? {};
+  } catch (err) {
+    throw new PolicyValidationError([{ path: '', message: `not valid YAML: ${(err as Error).message.split('\n')[0]}` }], file);
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) throw new PolicyValidationError(zodIssues(parsed.error, (rel) => formatPath(rel)), file);
+  const config = parsed.data;
+  const policyDocuments: unknown[] = [];
+  (config.policies ?? []).forEach((entry, i) => {
+    if (typeof entry !== 'string') {
+      policyDocuments.push(entry);
+      return;
+    }
+    const policyFile = resolve(dirname(file), entry);
+    if (!existsSync(policyFile)) throw new PolicyValidationError([{ path: `policies[${i}]`, message: `no such policy file: ${entry}` }], file);
+    policyDocuments.push(...parsePolicyText(readFileSync(policyFile, 'utf8'), policyFile));
+  });
+  const keys = (config.keys ?? []).map((k) => ({
+    id: k.id,
+    sha256: k.key_sha256 ?? sha256Hex(k.key as string),
+    org: k.org,
+    team: k.team,
+    user: k.user,
+    environment: k.environment,
+    role: k.role,
+  }));
+  const ids = new Set<string>();
+  keys.forEach((k, i) => {
+    if (ids.has(k.id)) throw new PolicyValidationError([{ path: `keys[${i}].id`, message: `duplicate key id "${k.id}"` }], file);
+    ids.add(k.id);
+  });
+  return { source: file, file: config, policyDocuments, keys };
+}
