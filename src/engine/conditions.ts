@@ -43,19 +43,20 @@ export type ConditionResult = { value: boolean; error?: undefined } | { value: f
  * so the compiler can report every problem of a document with its path.
  */
 export function compileCondition(source: string): Condition | { error: string } {
-  // cel-js runs `matches()` with a backtracking JavaScript RegExp; a tenant's pattern
-  // must never be able to stall the engine, so regexes belong in content_filter (RE2).
-  if (/\bmatches\s*\(/.test(source)) {
-    return { error: 'matches() is not allowed in conditions (backtracking regex); use startsWith, endsWith, contains or a content_filter rule' };
-  }
-  let program: (vars: Record<string, unknown>) => unknown;
+  let program: ((vars: Record<string, unknown>) => unknown) & { ast?: unknown };
   try {
+    program = environment.parse(source) as typeof program;
+    // cel-js runs `matches()` with a backtracking JavaScript RegExp; a tenant's pattern
+    // must never be able to stall the engine, so regexes belong in content_filter (RE2).
+    // The parsed tree is checked, not the text, so comments and spacing cannot hide a call.
+    if (callsFunction(program.ast, FORBIDDEN_FUNCTIONS)) {
+      return { error: 'matches() is not allowed in conditions (backtracking regex); use startsWith, endsWith, contains or a content_filter rule' };
+    }
     const checked = environment.check(source);
     if (!checked.valid) return { error: firstLine(checked.error?.message ?? 'invalid expression') };
     if (checked.type !== 'bool' && checked.type !== 'dyn') {
       return { error: `condition must be a bool expression, got ${checked.type}` };
     }
-    program = environment.parse(source) as (vars: Record<string, unknown>) => unknown;
   } catch (err) {
     return { error: firstLine((err as Error).message) };
   }
@@ -68,6 +69,17 @@ export function compileCondition(source: string): Condition | { error: string } 
       return { value: false, error: firstLine((err as Error).message) };
     }
   };
+}
+
+const FORBIDDEN_FUNCTIONS = new Set(['matches']);
+
+/** True when the expression tree calls one of `names`, as a function or a method. */
+function callsFunction(node: unknown, names: ReadonlySet<string>): boolean {
+  if (Array.isArray(node)) return node.some((child) => callsFunction(child, names));
+  if (!node || typeof node !== 'object') return false;
+  const { op, args } = node as { op?: unknown; args?: unknown };
+  if ((op === 'call' || op === 'rcall') && Array.isArray(args) && typeof args[0] === 'string' && names.has(args[0])) return true;
+  return callsFunction(args, names);
 }
 
 function firstLine(message: string): string {

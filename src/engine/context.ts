@@ -105,20 +105,23 @@ export class DecisionContext implements EvalContext {
     return this.tokens().tokens;
   }
 
-  estimate(): CostEstimate {
-    if (!this.cachedEstimate) {
-      const { tokens, approximate } = this.tokens();
-      const maxOutputTokens = this.request.maxOutputTokens ?? this.options.defaultMaxOutputTokens;
-      const price = this.model ? this.options.pricing.price(this.request.provider, this.model) : undefined;
-      this.cachedEstimate = {
-        model: this.model,
-        inputTokens: tokens,
-        tokensApproximate: approximate,
-        maxOutputTokens,
-        costUsd: price ? (tokens * price.inputPerMTok + maxOutputTokens * price.outputPerMTok) / 1e6 : null,
-        priceSource: price ? price.source : 'unknown',
-      };
-    }
+  estimate(model?: string): CostEstimate {
+    if (model !== undefined && model !== this.model) return this.computeEstimate(model);
+    this.cachedEstimate ??= this.computeEstimate(this.model);
     return this.cachedEstimate;
+  }
+
+  private computeEstimate(model: string | undefined): CostEstimate {
+    const { tokens, approximate } = this.tokens();
+    const maxOutputTokens = this.request.maxOutputTokens ?? this.options.defaultMaxOutputTokens;
+    const price = model ? this.options.pricing.price(this.request.provider, model) : undefined;
+    return {
+      model,
+      inputTokens: tokens,
+      tokensApproximate: approximate,
+      maxOutputTokens,
+      costUsd: price ? (tokens * price.inputPerMTok + maxOutputTokens * price.outputPerMTok) / 1e6 : null,
+      priceSource: price ? price.source : 'unknown',
+    };
   }
 }

@@ -45,7 +45,8 @@ export function decisionRecord(decision: Decision, requestedModel?: string): Dec
     request_id: decision.requestId,
     revision: decision.revision,
     model: {
-      requested: requestedModel ?? decision.modifications.model?.from ?? decision.estimate.model ?? null,
+      // With a model change, `from` is what the client asked for (undefined: it named none).
+      requested: requestedModel ?? (decision.modifications.model ? (decision.modifications.model.from ?? null) : (decision.estimate.model ?? null)),
       used: decision.modifications.model?.to ?? decision.estimate.model ?? null,
     },
     estimate: {

@@ -102,10 +102,8 @@ describe('decision record', () => {
     expect(JSON.stringify(record)).not.toContain('pw hunter2');
   });
 
-  // BUG (src/engine/decision-record.ts): when the client named no model and model_access
-  // filled in its default, `modifications.model.from` is undefined and `??` falls through to
-  // the estimate's model, so the record claims the client requested the default model.
-  it.fails('records requested: null when the client named no model and a default was used', () => {
+  // Regression: the record once said the client requested the default model it never named.
+  it('records requested: null when the client named no model and a default was used', () => {
     const withDefault = compile([policy([{ type: 'model_access', default_model: 'gpt-4o-mini' }])]);
     const record = decisionRecord(withDefault.decide(request({ model: undefined }), tenant(), NOW));
     expect(record.model).toEqual({ requested: null, used: 'gpt-4o-mini' });

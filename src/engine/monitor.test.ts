@@ -39,6 +39,16 @@ describe('monitor mode', () => {
     expect(d.modifications).toEqual({ redactions: [] });
     expect(d.estimate.model).toBe('gpt-4o-mini');
     expect(d.outcomes.map((o) => o.outcome)).toEqual(['modify', 'modify']);
+    expect(d.reason).toBe('allowed (monitor: content_filter in test_policy would modify: redacted 1 match(es) of: secret)');
+  });
+
+  it('in one environment does not switch off the rule enforced there', () => {
+    const set = compile([
+      policy([{ type: 'token_ceiling', max_input_tokens: 5 }], { policy_name: 'enforced' }),
+      policy([{ type: 'token_ceiling', max_input_tokens: 1000 }], { policy_name: 'trial_dev', environment: 'development', mode: 'monitor' }),
+    ]);
+    const d = set.decide(request({ prompt: 'x'.repeat(100) }), tenant({ environment: 'development' }), NOW);
+    expect(d).toMatchObject({ action: 'block', policy: 'enforced' });
   });
 
   it('does not escalate, and reserves nothing', () => {

@@ -132,6 +132,7 @@ export class PolicySet {
           if (patch.messages) modifications.messages = patch.messages;
           if (patch.redactions) modifications.redactions.push(...patch.redactions);
           ctx.update(patch.model, patch.messages);
+          if (result.claims) claims.push(...result.claims);
           firstModifier ??= rule;
           modifyReasons.push(result.reason);
           break;

@@ -17,8 +17,8 @@ export interface EvalContext {
   readonly messages: readonly Message[];
   /** Input tokens of the current messages (exact where a tokenizer exists). */
   inputTokens(): number;
-  /** Worst-case cost of the call with the current model and messages. */
-  estimate(): CostEstimate;
+  /** Worst-case cost of the call with the current messages and the current model, or `model` if given. */
+  estimate(model?: string): CostEstimate;
   /** Every readable text of the request, one entry per message part and tool-call argument. */
   texts(): readonly string[];
   /** The engine-wide answer for a cost rule when the model has no known price. */

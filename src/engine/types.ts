@@ -108,7 +108,7 @@ export type RuleResult =
   | { outcome: 'pass'; reason?: string; metadata?: Record<string, unknown>; claims?: CounterClaim[] }
   | { outcome: 'skip'; reason: string }
   | { outcome: 'flag'; reason: string; metadata?: Record<string, unknown> }
-  | { outcome: 'modify'; reason: string; patch: Patch; metadata?: Record<string, unknown> }
+  | { outcome: 'modify'; reason: string; patch: Patch; metadata?: Record<string, unknown>; claims?: CounterClaim[] }
   | { outcome: 'escalate'; reason: string; code?: string; metadata?: Record<string, unknown> }
   | {
       outcome: 'throttle';

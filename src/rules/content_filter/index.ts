@@ -12,6 +12,13 @@ interface Entry {
   regex: RE2;
 }
 
+/** RE2 refuses what cannot run in linear time; say so instead of leaving a bare parser message. */
+function re2Hint(message: string): string {
+  if (/invalid perl operator: \(\?<?[=!]/.test(message)) return ' (lookaround is not supported: patterns run in RE2, which guarantees linear time)';
+  if (/invalid escape sequence: \\\d/.test(message)) return ' (backreferences are not supported: patterns run in RE2, which guarantees linear time)';
+  return '';
+}
+
 function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -45,7 +52,7 @@ export const contentFilter = defineRuleKind({
           entries.push({ label: text, regex: new RE2(source, `g${flags}`) });
           sources.push(source);
         } catch (err) {
-          env.issue([field, i], `invalid regex: ${(err as Error).message}`);
+          env.issue([field, i], `invalid regex: ${(err as Error).message}${re2Hint((err as Error).message)}`);
         }
       });
     };

@@ -47,26 +47,23 @@ export const modelAccess = defineRuleKind({
       if (allow && !allow(model)) {
         return { outcome: verdict, code: 'model_not_allowed', reason: `model "${model}" is not in the allowed models (${allow.entries.join(', ')})` };
       }
-      if (ctx.model === undefined) {
-        return { outcome: 'modify', reason: `no model given; using default "${model}"`, patch: { model } };
-      }
+      const filled = ctx.model === undefined;
+      let claims: CounterClaim[] | undefined;
+      let budget = '';
       if (dailyCap !== undefined) {
-        const cost = ctx.estimate().costUsd;
-        const claim: CounterClaim = {
-          policy: env.policy,
-          rule: ruleName,
-          scope: claimScope(env.scope, ctx.tenant),
-          metric: 'usd',
-          window: 'day',
-          limit: dailyCap,
-          amount: cost ?? 0,
-        };
+        // Priced with the model that will actually be called (the default, when one was filled in).
+        const cost = ctx.estimate(model).costUsd;
         if (cost === null && ctx.unknownPrice === 'block') {
           return { outcome: 'block', code: 'unknown_model_price', reason: `no known price for model "${model}", so the ${formatUsd(dailyCap)}/day budget cannot be checked` };
         }
-        return { outcome: 'pass', reason: `reserve ${cost === null ? 'unknown cost' : formatUsd(cost)} of ${formatUsd(dailyCap)}/day`, claims: [claim] };
+        claims = [{ policy: env.policy, rule: ruleName, scope: claimScope(env.scope, ctx.tenant), metric: 'usd', window: 'day', limit: dailyCap, amount: cost ?? 0 }];
+        budget = `reserve ${cost === null ? 'unknown cost' : formatUsd(cost)} of ${formatUsd(dailyCap)}/day`;
       }
-      return { outcome: 'pass' };
+      if (filled) {
+        const reason = `no model given; using default "${model}"${budget ? `; ${budget}` : ''}`;
+        return claims ? { outcome: 'modify', reason, patch: { model }, claims } : { outcome: 'modify', reason, patch: { model } };
+      }
+      return claims ? { outcome: 'pass', reason: budget, claims } : { outcome: 'pass' };
     };
   },
 });
