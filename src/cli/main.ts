@@ -5,7 +5,9 @@ import { type CliIo, UsageError } from './io.js';
 const USAGE = `Warden: governance for LLM calls.
 
 Usage:
-  warden serve [--port N] [--config FILE]   start the gateway (default port 8080)
+  warden serve [--port N] [--host H] [--config FILE]
+                                          start the gateway (default 127.0.0.1:8080)
+  warden mock-upstream [--port N]         a local stand-in for OpenAI and Anthropic (demo, tests)
 ${POLICY_USAGE.split('\n').slice(1).join('\n')}`;
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -17,6 +19,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       case 'serve': {
         const { serveCommand } = await import('./serve-command.js');
         return await serveCommand(rest, io);
+      }
+      case 'mock-upstream': {
+        const { mockUpstreamCommand } = await import('./mock-upstream-command.js');
+        return await mockUpstreamCommand(rest, io);
       }
       case undefined:
       case 'help':

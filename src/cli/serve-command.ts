@@ -1,6 +1,125 @@
-import type { CliIo } from './io.js';
-import { UsageError } from './io.js';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type WardenConfig, loadConfig } from '../config/config.js';
+import { compilePolicies } from '../engine/engine.js';
+import { PolicyValidationError } from '../engine/errors.js';
+import { hashVirtualKey } from '../gateway/auth.js';
+import { startGateway } from '../gateway/index.js';
+import type { KeyRecord, UpstreamConfig } from '../gateway/types.js';
+import { type CliIo, UsageError } from './io.js';
 
-export async function serveCommand(_args: string[], _io: CliIo): Promise<number> {
-  throw new UsageError('serve is wired once the gateway lands');
+const DEV_KEY_FILE = 'dev-key.json';
+
+/**
+ * Without configured keys, a first run makes one development key so a new user can call
+ * straight away. Only its hash is kept (in the data dir); the key is shown this once.
+ */
+function developmentKey(dataDir: string): { record: KeyRecord; shown?: string } {
+  const file = join(dataDir, DEV_KEY_FILE);
+  if (existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { id: string; sha256: string; prefix: string };
+    return { record: { id: saved.id, sha256: saved.sha256, org: 'default', environment: 'development' } };
+  }
+  const key = `wk_dev_${randomBytes(24).toString('base64url')}`;
+  const record: KeyRecord = { id: 'dev', sha256: hashVirtualKey(key), org: 'default', environment: 'development' };
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, `${JSON.stringify({ id: record.id, sha256: record.sha256, prefix: key.slice(0, 10), created_at: new Date().toISOString() }, null, 2)}\n`, { mode: 0o600 });
+  return { record, shown: key };
+}
+
+/** The official SDKs' variable names set the default upstreams; the config file can set them too. */
+function upstreams(config: WardenConfig, env: NodeJS.ProcessEnv): { openai?: UpstreamConfig; anthropic?: UpstreamConfig } {
+  const file = config.file.upstreams ?? {};
+  const pick = (baseEnv: string, keyEnv: string, fromFile: { base_url?: string; api_key?: string } | undefined, defaultBase: string) => {
+    const apiKey = env[keyEnv] ?? fromFile?.api_key;
+    const baseUrl = env[baseEnv] ?? fromFile?.base_url;
+    if (!apiKey && !baseUrl) return undefined;
+    return { baseUrl: baseUrl ?? defaultBase, apiKey: apiKey ?? '' };
+  };
+  const openai = pick('OPENAI_BASE_URL', 'OPENAI_API_KEY', file.openai, 'https://api.openai.com/v1');
+  const anthropic = pick('ANTHROPIC_BASE_URL', 'ANTHROPIC_API_KEY', file.anthropic, 'https://api.anthropic.com');
+  return { ...(openai ? { openai } : {}), ...(anthropic ? { anthropic } : {}) };
+}
+
+export async function serveCommand(args: string[], io: CliIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { port: { type: 'string' }, host: { type: 'string' }, config: { type: 'string' } },
+  });
+  let config: WardenConfig;
+  let policies: ReturnType<typeof compilePolicies>;
+  try {
+    config = loadConfig(values.config);
+    const pricing = config.file.pricing ?? {};
+    policies = compilePolicies(config.policyDocuments, {
+      priceOverrides: pricing.overrides,
+      unknownPrice: pricing.unknown_price,
+      defaultMaxOutputTokens: pricing.default_max_output_tokens,
+    }, config.source);
+  } catch (err) {
+    if (err instanceof PolicyValidationError) {
+      io.err(`warden: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+
+  const portText = values.port ?? env.PORT;
+  const port = portText !== undefined ? Number(portText) : (config.file.port ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port/PORT must be a port number, got "${portText}"`);
+  const host = values.host ?? config.file.host ?? '127.0.0.1';
+  const dataDir = resolve(config.file.data_dir ?? '.warden');
+
+  const keys = [...config.keys];
+  let shownKey: string | undefined;
+  if (!keys.length) {
+    const dev = developmentKey(dataDir);
+    keys.push(dev.record);
+    shownKey = dev.shown;
+  }
+  const ups = upstreams(config, env);
+  const limits = config.file.limits;
+  const gateway = await startGateway({
+    port,
+    host,
+    policies,
+    keys,
+    upstreams: ups,
+    limits: { maxBodyBytes: limits?.max_body_bytes, upstreamTimeoutMs: limits?.upstream_timeout_ms },
+  });
+
+  const lines = [`Warden gateway listening on ${gateway.url}`];
+  lines.push(`  policies: ${policies.policies.length ? `${policies.policies.length} (${policies.ruleCount} rules) from ${config.source}` : 'none yet; see docs/policies.md (a warden.yaml with `policies:` adds them)'}`);
+  lines.push(`  upstreams: ${Object.entries(ups).map(([name, u]) => `${name} -> ${u.baseUrl}${u.apiKey ? '' : ' (no API key set)'}`).join(', ') || 'none: set OPENAI_API_KEY / ANTHROPIC_API_KEY (and *_BASE_URL) before calling'}`);
+  if (shownKey) {
+    lines.push('', 'Created a development key (shown once; only its hash is kept in .warden/):', `  ${shownKey}`);
+  } else if (!config.keys.length) {
+    lines.push('', `Using the development key created on the first run (delete ${join(dataDir, DEV_KEY_FILE)} for a new one).`);
+  }
+  lines.push(
+    '',
+    'First call, with the official OpenAI SDK:',
+    `  const client = new OpenAI({ baseURL: '${gateway.url}/v1', apiKey: '${shownKey ?? '<your Warden key>'}' });`,
+    `  await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello' }] });`,
+    '',
+  );
+  io.out(lines.join('\n'));
+
+  const stop = (signal: string) => {
+    io.out(`\n${signal}: closing\n`);
+    gateway.close().then(
+      () => {
+        process.exitCode = 0;
+      },
+      (err: unknown) => {
+        io.err(`warden: close failed: ${(err as Error).message}\n`);
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  return -1;
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -6,6 +5,8 @@ import { z } from 'zod';
 import { zodIssues } from '../engine/compile.js';
 import { formatPath, PolicyValidationError } from '../engine/errors.js';
 import { parsePolicyText } from '../engine/policy-document.js';
+import { hashVirtualKey } from '../gateway/auth.js';
+import type { KeyRecord } from '../gateway/types.js';
 
 const keySchema = z
   .object({
@@ -17,6 +18,7 @@ const keySchema = z
     user: z.string().min(1).optional(),
     environment: z.string().min(1).optional(),
     role: z.string().min(1).optional(),
+    rpm_limit: z.number().int().positive().optional().describe('requests per minute for this key'),
   })
   .strict()
   .refine((k) => (k.key === undefined) !== (k.key_sha256 === undefined), { message: 'give exactly one of key or key_sha256', path: ['key'] });
@@ -56,26 +58,12 @@ export const configSchema = z
 
 export type WardenConfigFile = z.infer<typeof configSchema>;
 
-export interface ConfiguredKey {
-  id: string;
-  sha256: string;
-  org: string;
-  team?: string;
-  user?: string;
-  environment?: string;
-  role?: string;
-}
-
 export interface WardenConfig {
   source: string | undefined;
   file: WardenConfigFile;
   /** Policy documents from files and inline entries, in order. */
   policyDocuments: unknown[];
-  keys: ConfiguredKey[];
-}
-
-export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  keys: KeyRecord[];
 }
 
 /**
@@ -109,12 +97,13 @@ export function loadConfig(path: string | undefined, cwd = process.cwd()): Warde
   });
   const keys = (config.keys ?? []).map((k) => ({
     id: k.id,
-    sha256: k.key_sha256 ?? sha256Hex(k.key as string),
+    sha256: k.key_sha256 ?? hashVirtualKey(k.key as string),
     org: k.org,
     team: k.team,
     user: k.user,
     environment: k.environment,
     role: k.role,
+    ...(k.rpm_limit !== undefined ? { rpmLimit: k.rpm_limit } : {}),
   }));
   const ids = new Set<string>();
   keys.forEach((k, i) => {

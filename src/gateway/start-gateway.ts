@@ -1,0 +1,35 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GatewayHandler } from './handler.js';
+import type { Gateway, GatewayOptions } from './types.js';
+
+/** How long close() waits for requests in flight before cutting their connections. */
+const CLOSE_GRACE_MS = 5_000;
+
+/** Starts the gateway on `host:port` (default 127.0.0.1, port 0 = a free port). */
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const handler = new GatewayHandler(options);
+  const server = createServer({ requestTimeout: 120_000, headersTimeout: 30_000, keepAliveTimeout: 5_000 }, handler.handle);
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${shownHost}:${port}`,
+    port,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+      await closed;
+      clearTimeout(timer);
+      await handler.close();
+    },
+  };
+}

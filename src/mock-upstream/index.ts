@@ -1,0 +1,3 @@
+export { startMockUpstream } from './mock-upstream.js';
+export type { MockUpstream, MockUpstreamOptions } from './mock-upstream.js';
+export type { MockBehavior, RecordedRequest } from './types.js';

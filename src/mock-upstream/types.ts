@@ -1,0 +1,26 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** One request the mock upstream received, as the tests assert on it. */
+export interface RecordedRequest {
+  method: string;
+  /** Path with query, e.g. `/v1/chat/completions`. */
+  path: string;
+  headers: IncomingHttpHeaders;
+  /** The parsed JSON body, or the raw text when it was not JSON; `undefined` when empty. */
+  body: unknown;
+}
+
+/** Test knobs; change them on the handle between requests. */
+export interface MockBehavior {
+  /** Wait this long before answering (headers included). */
+  delayMs?: number;
+  /** Answer every request with this status and a provider-style error body. */
+  failStatus?: number;
+  /** Wait this long between SSE events (a slow stream). */
+  chunkDelayMs?: number;
+}
+
+export interface MockReply {
+  json(status: number, body: unknown): void;
+  sse(events: readonly string[]): void;
+}
