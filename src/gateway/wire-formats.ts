@@ -4,15 +4,9 @@ import { anthropicStreamUsage, anthropicUsage } from '../providers/anthropic/usa
 import { openAiErrorBody } from '../providers/openai/errors.js';
 import { isUsageOnlyChunk, openAiStreamUsage, openAiUsage } from '../providers/openai/usage.js';
 import type { TokenUsage } from '../pricing/index.js';
+import type { WireErrorInput as WireError } from '../providers/wire-error.js';
 
-export interface WireError {
-  status: number;
-  message: string;
-  code: string;
-  param?: string | null;
-  warden?: object;
-  requestId: string;
-}
+export type { WireErrorInput as WireError } from '../providers/wire-error.js';
 
 /** What the gateway needs to know about one wire format; the knowledge itself lives in `src/providers/<name>/`. */
 export interface WireFormat {

@@ -1,3 +1,4 @@
+import type { WireErrorInput } from '../wire-error.js';
 
 /** Anthropic's `error.type` for an HTTP status (the SDK also reads it). */
 export function anthropicErrorType(status: number): string {
@@ -12,21 +13,11 @@ export function anthropicErrorType(status: number): string {
   return 'invalid_request_error';
 }
 
-export interface AnthropicErrorInput {
-  status: number;
-  message: string;
-  code: string;
-  param?: string | null;
-  /** Warden's decision record (snake_case), when a decision was made. */
-  warden?: object;
-  requestId: string;
-}
-
 /**
  * `{"type":"error","error":{"type","message"},"request_id"}`. The decision record sits at
  * the top level, where the SDK exposes the whole body (`err.error.warden`, as with OpenAI).
  */
-export function anthropicErrorBody(input: AnthropicErrorInput): Record<string, unknown> {
+export function anthropicErrorBody(input: WireErrorInput): Record<string, unknown> {
   const body: Record<string, unknown> = {
     type: 'error',
     error: { type: anthropicErrorType(input.status), message: input.message, code: input.code, ...(input.param ? { param: input.param } : {}) },

@@ -1,3 +1,5 @@
+import type { WireErrorInput } from '../wire-error.js';
+
 /** OpenAI's `error.type` for an HTTP status; the SDK picks its error class by status, people read the type. */
 export function openAiErrorType(status: number): string {
   if (status === 401) return 'authentication_error';
@@ -6,16 +8,6 @@ export function openAiErrorType(status: number): string {
   if (status === 429) return 'rate_limit_error';
   if (status >= 500) return 'api_error';
   return 'invalid_request_error';
-}
-
-export interface WireErrorInput {
-  status: number;
-  message: string;
-  code: string;
-  param?: string | null;
-  /** Warden's decision record (snake_case), when a decision was made. */
-  warden?: object;
-  requestId: string;
 }
 
 /**
