@@ -1,0 +1,208 @@
+// The secret catalogue as data. Formats follow the vendors' published token shapes (the
+// same public knowledge gitleaks encodes); every rule has true- and false-positive
+// fixtures in `fixtures.ts`. Vendor-prefixed tokens need no context; formats without a
+// prefix are matched only as the value of an assignment to a telling name.
+
+export interface SecretRule {
+  readonly id: string;
+  readonly pattern: string;
+  /** Capture group of the secret itself when the pattern includes a key name. */
+  readonly group?: number;
+  readonly caseInsensitive?: boolean;
+  readonly minEntropy?: number;
+  readonly score?: number;
+  /** Set-pass pattern when `pattern` exceeds RE2's repetition limit (see Recognizer). */
+  readonly prefilter?: string;
+  /** Short description for the docs. */
+  readonly what: string;
+}
+
+const r = String.raw;
+/** `name ... = "value"`: the assignment shape of context-only rules; value is group 1. */
+const kv = (name: string, value: string): string =>
+  r`(?:${name})[\w.-]{0,20}?['"]?\s{0,3}(?:[:=]|=>|:=)\s{0,3}['"]?(${value})\b`;
+const UUID = r`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`;
+
+export const SECRET_RULES: readonly SecretRule[] = [
+  // Cloud providers
+  { id: 'aws-access-key-id', what: 'AWS access key id (AKIA/ASIA/ABIA/ACCA)', pattern: r`\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b` },
+  { id: 'aws-secret-access-key', what: 'AWS secret access key (assigned)', pattern: kv('aws[\\w.-]{0,20}?(?:secret|private)[\\w.-]{0,10}?key', r`[A-Za-z0-9/+]{40}`), group: 1, caseInsensitive: true, minEntropy: 4 },
+  { id: 'aws-mws-key', what: 'Amazon MWS auth token', pattern: r`\bamzn\.mws\.${UUID}\b` },
+  { id: 'aws-bedrock-key', what: 'Amazon Bedrock API key', pattern: r`\bABSK[A-Za-z0-9+/]{109,269}={0,2}` },
+  { id: 'gcp-api-key', what: 'Google API key (AIza)', pattern: r`\bAIza[\w-]{35}\b`, minEntropy: 3.5 },
+  { id: 'gcp-oauth-client-secret', what: 'Google OAuth client secret (GOCSPX-)', pattern: r`\bGOCSPX-[\w-]{28}\b` },
+  { id: 'gcp-oauth-access-token', what: 'Google OAuth access token (ya29.)', pattern: r`\bya29\.[\w-]{30,}\b` },
+  { id: 'gcp-oauth-refresh-token', what: 'Google OAuth refresh token (1//0)', pattern: r`\b1//0[\w-]{40,}\b` },
+  { id: 'gcp-service-account-key', what: 'Google service-account private_key_id', pattern: r`"private_key_id"\s*:\s*"([a-f0-9]{40})"`, group: 1 },
+  { id: 'azure-storage-account-key', what: 'Azure storage AccountKey in a connection string', pattern: r`AccountKey=([A-Za-z0-9+/]{86}==)`, group: 1 },
+  { id: 'azure-ad-client-secret', what: 'Azure AD (Entra) client secret', pattern: r`\b[a-zA-Z0-9_~.]{3}\dQ~[a-zA-Z0-9_~.-]{31,34}\b`, minEntropy: 3.5 },
+  { id: 'azure-sas-token', what: 'Azure shared access signature', pattern: r`\bsv=\d{4}-\d{2}-\d{2}&[^\s"']{0,200}?sig=[A-Za-z0-9%+/]{30,}` },
+  { id: 'azure-devops-pat', what: 'Azure DevOps personal access token (assigned)', pattern: kv('(?:azure|devops|ado)[\\w.-]{0,10}?(?:pat|token)', r`[a-z2-7]{52}`), group: 1, caseInsensitive: true },
+  { id: 'digitalocean-pat', what: 'DigitalOcean personal access token', pattern: r`\bdop_v1_[a-f0-9]{64}\b` },
+  { id: 'digitalocean-oauth-token', what: 'DigitalOcean OAuth token', pattern: r`\bdoo_v1_[a-f0-9]{64}\b` },
+  { id: 'digitalocean-refresh-token', what: 'DigitalOcean refresh token', pattern: r`\bdor_v1_[a-f0-9]{64}\b` },
+  { id: 'alibaba-access-key-id', what: 'Alibaba Cloud AccessKey id', pattern: r`\bLTAI[a-zA-Z0-9]{20}\b`, minEntropy: 3.5 },
+  { id: 'alibaba-secret-key', what: 'Alibaba Cloud AccessKey secret (assigned)', pattern: kv('alibaba[\\w.-]{0,10}?secret', r`[a-zA-Z0-9]{30}`), group: 1, caseInsensitive: true },
+  { id: 'heroku-api-key', what: 'Heroku API key (assigned)', pattern: kv('heroku', UUID), group: 1, caseInsensitive: true },
+  { id: 'heroku-api-key-v2', what: 'Heroku API key (HRKU-)', pattern: r`\bHRKU-AA[\w-]{58}\b` },
+  { id: 'cloudflare-global-api-key', what: 'Cloudflare global API key (assigned)', pattern: kv('cloudflare', r`[a-f0-9]{37}`), group: 1, caseInsensitive: true },
+  { id: 'cloudflare-api-token', what: 'Cloudflare API token (assigned)', pattern: kv('cloudflare[\\w.-]{0,10}?token', r`[\w-]{40}`), group: 1, caseInsensitive: true, minEntropy: 3.5 },
+  { id: 'cloudflare-origin-ca-key', what: 'Cloudflare Origin CA key', pattern: r`\bv1\.0-[a-f0-9]{24}-[a-f0-9]{146}\b` },
+  { id: 'fastly-api-token', what: 'Fastly API token (assigned)', pattern: kv('fastly', r`[\w-]{32}`), group: 1, caseInsensitive: true, minEntropy: 3.5 },
+  { id: 'ibm-cloud-api-key', what: 'IBM Cloud API key (assigned)', pattern: kv('ibm[\\w.-]{0,10}?(?:api)?[\\w.-]{0,5}?key', r`[\w-]{44}`), group: 1, caseInsensitive: true, minEntropy: 3.5 },
+  { id: 'openshift-user-token', what: 'OpenShift user token (sha256~)', pattern: r`\bsha256~[\w-]{43}\b` },
+  { id: 'hashicorp-vault-service-token', what: 'HashiCorp Vault service token (hvs.)', pattern: r`\bhvs\.[\w-]{90,120}\b` },
+  { id: 'hashicorp-vault-batch-token', what: 'HashiCorp Vault batch token (hvb.)', pattern: r`\bhvb\.[\w-]{138,300}\b` },
+  { id: 'terraform-cloud-token', what: 'Terraform Cloud / Enterprise API token', pattern: r`\b[a-zA-Z0-9]{14}\.atlasv1\.[\w=-]{60,70}\b` },
+  { id: 'pulumi-access-token', what: 'Pulumi access token (pul-)', pattern: r`\bpul-[a-f0-9]{40}\b` },
+  { id: 'doppler-token', what: 'Doppler personal token (dp.pt.)', pattern: r`\bdp\.pt\.[a-zA-Z0-9]{43}\b` },
+  { id: 'fly-io-token', what: 'Fly.io access token (fo1_)', pattern: r`\bfo1_[\w-]{43}\b` },
+  { id: 'databricks-token', what: 'Databricks personal access token (dapi)', pattern: r`\bdapi[a-f0-9]{32}(?:-\d)?\b` },
+  { id: 'planetscale-token', what: 'PlanetScale service token or password', pattern: r`\bpscale_(?:tkn|pw|oauth)_[\w.=-]{32,64}\b` },
+  { id: 'supabase-access-token', what: 'Supabase management token (sbp_)', pattern: r`\bsbp_[a-f0-9]{40}\b` },
+  { id: 'supabase-secret-key', what: 'Supabase secret key (sb_secret_)', pattern: r`\bsb_secret_[\w-]{30,}\b` },
+  { id: 'neon-api-key', what: 'Neon API key (napi_)', pattern: r`\bnapi_[a-z0-9]{64}\b` },
+  { id: 'render-api-key', what: 'Render API key (rnd_)', pattern: r`\brnd_[a-zA-Z0-9]{32}\b`, minEntropy: 3.5 },
+  { id: 'tailscale-key', what: 'Tailscale API/auth key (tskey-)', pattern: r`\btskey-(?:api|auth|client|scim|webhook)-[a-zA-Z0-9]{10,}-[a-zA-Z0-9]{20,}\b` },
+  { id: 'scalingo-api-token', what: 'Scalingo API token (tk-us-)', pattern: r`\btk-us-[\w-]{48}\b` },
+  { id: 'yandex-api-key', what: 'Yandex Cloud API key (AQVN)', pattern: r`\bAQVN[\w-]{35,38}\b` },
+
+  // Version control, CI and package registries
+  { id: 'github-pat', what: 'GitHub personal access token (ghp_)', pattern: r`\bghp_[A-Za-z0-9]{36}\b`, minEntropy: 3 },
+  { id: 'github-oauth-token', what: 'GitHub OAuth token (gho_)', pattern: r`\bgho_[A-Za-z0-9]{36}\b`, minEntropy: 3 },
+  { id: 'github-app-token', what: 'GitHub app user/server token (ghu_/ghs_)', pattern: r`\b(?:ghu|ghs)_[A-Za-z0-9]{36}\b`, minEntropy: 3 },
+  { id: 'github-refresh-token', what: 'GitHub refresh token (ghr_)', pattern: r`\bghr_[A-Za-z0-9]{36}\b`, minEntropy: 3 },
+  { id: 'github-fine-grained-pat', what: 'GitHub fine-grained token (github_pat_)', pattern: r`\bgithub_pat_\w{82}\b` },
+  { id: 'gitlab-pat', what: 'GitLab personal access token (glpat-)', pattern: r`\bglpat-[\w-]{20,}\b`, minEntropy: 3 },
+  { id: 'gitlab-pipeline-trigger-token', what: 'GitLab pipeline trigger token (glptt-)', pattern: r`\bglptt-[a-f0-9]{40}\b` },
+  { id: 'gitlab-runner-registration-token', what: 'GitLab runner registration token (GR1348941)', pattern: r`\bGR1348941[\w-]{20}\b` },
+  { id: 'gitlab-runner-auth-token', what: 'GitLab runner authentication token (glrt-)', pattern: r`\bglrt-[\w-]{20,}\b` },
+  { id: 'gitlab-deploy-token', what: 'GitLab deploy token (gldt-)', pattern: r`\bgldt-[\w-]{20,}\b` },
+  { id: 'gitlab-feed-token', what: 'GitLab feed token (glft-)', pattern: r`\bglft-[\w-]{20,}\b` },
+  { id: 'gitlab-scim-token', what: 'GitLab SCIM token (glsoat-)', pattern: r`\bglsoat-[\w-]{20,}\b` },
+  { id: 'gitlab-cicd-job-token', what: 'GitLab CI/CD job token (glcbt-)', pattern: r`\bglcbt-[\w-]{1,5}_[\w-]{20,}\b` },
+  { id: 'bitbucket-app-password', what: 'Bitbucket app password (ATBB)', pattern: r`\bATBB[a-zA-Z0-9]{32}\b` },
+  { id: 'bitbucket-client-secret', what: 'Bitbucket OAuth client secret (assigned)', pattern: kv('bitbucket', r`[a-z0-9=_-]{64}`), group: 1, caseInsensitive: true },
+  { id: 'atlassian-api-token', what: 'Atlassian API token (ATATT3)', pattern: r`\bATATT3[\w=-]{186}\b` },
+  { id: 'circleci-token', what: 'CircleCI personal token (CCIPAT_)', pattern: r`\bCCIPAT_[a-zA-Z0-9]{22}_[a-f0-9]{40}\b` },
+  { id: 'buildkite-token', what: 'Buildkite API token (bkua_)', pattern: r`\bbkua_[a-f0-9]{40}\b` },
+  { id: 'sonarqube-token', what: 'SonarQube token (squ_/sqp_/sqa_)', pattern: r`\bsq[pua]_[a-f0-9]{40}\b` },
+  { id: 'octopus-deploy-api-key', what: 'Octopus Deploy API key (API-)', pattern: r`\bAPI-[A-Z0-9]{26}\b`, minEntropy: 3 },
+  { id: 'npm-token', what: 'npm access token (npm_)', pattern: r`\bnpm_[a-zA-Z0-9]{36}\b`, minEntropy: 3 },
+  { id: 'pypi-token', what: 'PyPI upload token (pypi-AgEIcHlwaS5vcmc)', pattern: r`\bpypi-AgEIcHlwaS5vcmc[\w-]{50,}` },
+  { id: 'rubygems-api-key', what: 'RubyGems API key (rubygems_)', pattern: r`\brubygems_[a-f0-9]{48}\b` },
+  { id: 'nuget-api-key', what: 'NuGet API key (oy2)', pattern: r`\boy2[a-z0-9]{43}\b`, minEntropy: 3.5 },
+  { id: 'dockerhub-pat', what: 'Docker Hub personal access token (dckr_pat_)', pattern: r`\bdckr_pat_[\w-]{27}\b` },
+  { id: 'jfrog-api-key', what: 'JFrog Artifactory API key (AKCp)', pattern: r`\bAKCp[A-Za-z0-9]{69}\b` },
+  { id: 'jfrog-reference-token', what: 'JFrog Artifactory reference token (cmVmd)', pattern: r`\bcmVmd[A-Za-z0-9]{59}\b` },
+  { id: 'harness-pat', what: 'Harness personal access token (pat.)', pattern: r`\bpat\.[\w-]{22}\.[a-zA-Z0-9]{24}\.[a-zA-Z0-9]{20}\b` },
+  { id: 'infracost-api-key', what: 'Infracost API key (ico-)', pattern: r`\bico-[a-zA-Z0-9]{32}\b`, minEntropy: 3.5 },
+  { id: 'prefect-api-key', what: 'Prefect API key (pnu_)', pattern: r`\bpnu_[a-zA-Z0-9]{36}\b`, minEntropy: 3.5 },
+
+  // LLM and AI providers
+  { id: 'openai-api-key', what: 'OpenAI API key (contains T3BlbkFJ)', pattern: r`\bsk-(?:proj-|svcacct-|admin-)?[\w-]{16,}T3BlbkFJ[\w-]{16,}\b` },
+  { id: 'openai-project-key', what: 'OpenAI project/service key (sk-proj-, sk-svcacct-)', pattern: r`\bsk-(?:proj|svcacct|admin)-[\w-]{40,}\b`, minEntropy: 3.5 },
+  { id: 'openai-legacy-key', what: 'OpenAI legacy key (sk- + 48)', pattern: r`\bsk-[A-Za-z0-9]{48}\b`, minEntropy: 3.5 },
+  { id: 'anthropic-api-key', what: 'Anthropic API key (sk-ant-api03-)', pattern: r`\bsk-ant-api03-[\w-]{80,100}\b` },
+  { id: 'anthropic-admin-key', what: 'Anthropic admin key (sk-ant-admin01-)', pattern: r`\bsk-ant-admin01-[\w-]{80,100}\b` },
+  { id: 'openrouter-api-key', what: 'OpenRouter API key (sk-or-v1-)', pattern: r`\bsk-or-v1-[a-f0-9]{64}\b` },
+  { id: 'huggingface-token', what: 'Hugging Face access token (hf_)', pattern: r`\bhf_[a-zA-Z]{34}\b`, minEntropy: 3.5 },
+  { id: 'huggingface-org-token', what: 'Hugging Face organization token (api_org_)', pattern: r`\bapi_org_[a-zA-Z]{34}\b`, minEntropy: 3.5 },
+  { id: 'groq-api-key', what: 'Groq API key (gsk_)', pattern: r`\bgsk_[a-zA-Z0-9]{52}\b` },
+  { id: 'replicate-api-token', what: 'Replicate API token (r8_)', pattern: r`\br8_[a-zA-Z0-9]{37}\b`, minEntropy: 3.5 },
+  { id: 'perplexity-api-key', what: 'Perplexity API key (pplx-)', pattern: r`\bpplx-[a-zA-Z0-9]{48}\b` },
+  { id: 'xai-api-key', what: 'xAI API key (xai-)', pattern: r`\bxai-[a-zA-Z0-9]{80}\b` },
+  { id: 'langsmith-api-key', what: 'LangSmith API key (lsv2_)', pattern: r`\blsv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10}\b` },
+  { id: 'langfuse-secret-key', what: 'Langfuse secret key (sk-lf-)', pattern: r`\bsk-lf-${UUID}\b` },
+  { id: 'elevenlabs-api-key', what: 'ElevenLabs API key (sk_ + 48 hex)', pattern: r`\bsk_[a-f0-9]{48}\b` },
+  { id: 'cohere-api-key', what: 'Cohere API key (assigned)', pattern: kv('cohere|co_api', r`[a-zA-Z0-9]{40}`), group: 1, caseInsensitive: true, minEntropy: 3.5 },
+  { id: 'mistral-api-key', what: 'Mistral API key (assigned)', pattern: kv('mistral', r`[a-zA-Z0-9]{32}`), group: 1, caseInsensitive: true, minEntropy: 3.5 },
+  { id: 'deepseek-api-key', what: 'DeepSeek API key (assigned)', pattern: kv('deepseek', r`sk-[a-f0-9]{32}`), group: 1, caseInsensitive: true },
+  { id: 'pinecone-api-key', what: 'Pinecone API key (pcsk_ or assigned UUID)', pattern: r`\bpcsk_[a-zA-Z0-9]{5,6}_[a-zA-Z0-9]{60,70}\b` },
+  { id: 'wandb-api-key', what: 'Weights & Biases API key (assigned)', pattern: kv('wandb', r`[a-f0-9]{40}`), group: 1, caseInsensitive: true },
+
+  // Payment and commerce
+  { id: 'stripe-secret-key', what: 'Stripe secret key (sk_live_/sk_test_)', pattern: r`\bsk_(?:live|test)_[a-zA-Z0-9]{24,99}\b` },
+  { id: 'stripe-restricted-key', what: 'Stripe restricted key (rk_live_/rk_test_)', pattern: r`\brk_(?:live|test)_[a-zA-Z0-9]{24,99}\b` },
+  { id: 'stripe-webhook-secret', what: 'Stripe webhook signing secret (whsec_)', pattern: r`\bwhsec_[a-zA-Z0-9+/]{32,}\b` },
+  { id: 'square-access-token', what: 'Square access token (EAAA / sq0atp-)', pattern: r`\b(?:EAAA[\w-]{60}|sq0atp-[\w-]{22})\b` },
+  { id: 'square-oauth-secret', what: 'Square OAuth secret (sq0csp-)', pattern: r`\bsq0csp-[\w-]{43}\b` },
+  { id: 'braintree-access-token', what: 'PayPal Braintree access token', pattern: r`\baccess_token\$production\$[a-z0-9]{16}\$[a-f0-9]{32}\b` },
+  { id: 'shopify-access-token', what: 'Shopify access token (shpat_)', pattern: r`\bshpat_[a-fA-F0-9]{32}\b` },
+  { id: 'shopify-custom-app-token', what: 'Shopify custom app token (shpca_)', pattern: r`\bshpca_[a-fA-F0-9]{32}\b` },
+  { id: 'shopify-private-app-token', what: 'Shopify private app token (shppa_)', pattern: r`\bshppa_[a-fA-F0-9]{32}\b` },
+  { id: 'shopify-shared-secret', what: 'Shopify shared secret (shpss_)', pattern: r`\bshpss_[a-fA-F0-9]{32}\b` },
+  { id: 'flutterwave-secret-key', what: 'Flutterwave secret key (FLWSECK-)', pattern: r`\bFLWSECK(?:_TEST)?-[a-fA-F0-9]{32}-X\b` },
+  { id: 'flutterwave-encryption-key', what: 'Flutterwave encryption key (FLWSECK_TEST + 12 hex)', pattern: r`\bFLWSECK_TEST[a-fA-F0-9]{12}\b` },
+  { id: 'plaid-access-token', what: 'Plaid access token', pattern: r`\baccess-(?:sandbox|development|production)-${UUID}\b` },
+  { id: 'razorpay-key', what: 'Razorpay key id (rzp_live_/rzp_test_)', pattern: r`\brzp_(?:live|test)_[a-zA-Z0-9]{14}\b` },
+  { id: 'shippo-api-token', what: 'Shippo API token (shippo_live_/shippo_test_)', pattern: r`\bshippo_(?:live|test)_[a-f0-9]{40}\b` },
+  { id: 'easypost-api-key', what: 'EasyPost API key (EZAK/EZTK)', pattern: r`\bEZ[AT]K[a-zA-Z0-9]{54}\b` },
+  { id: 'duffel-api-token', what: 'Duffel API token (duffel_live_/duffel_test_)', pattern: r`\bduffel_(?:test|live)_[\w=-]{43}\b` },
+  { id: 'coinbase-access-token', what: 'Coinbase access token (assigned)', pattern: kv('coinbase', r`[\w-]{64}`), group: 1, caseInsensitive: true, minEntropy: 3.5 },
+
+  // Chat, email, webhooks and SaaS
+  { id: 'slack-bot-token', what: 'Slack bot token (xoxb-)', pattern: r`\bxoxb-\d{10,13}-\d{10,13}-[a-zA-Z0-9]{24,34}\b` },
+  { id: 'slack-user-token', what: 'Slack user token (xoxp-/xoxe-)', pattern: r`\bxox[pe](?:-\d{10,13}){3}-[a-zA-Z0-9-]{28,34}\b` },
+  { id: 'slack-app-token', what: 'Slack app-level token (xapp-)', pattern: r`\bxapp-\d-[A-Z0-9]+-\d+-[a-z0-9]+\b` },
+  { id: 'slack-legacy-token', what: 'Slack legacy/workspace token (xoxa-/xoxr-/xoxs-)', pattern: r`\bxox[ars]-(?:\d-)?[0-9a-zA-Z]{8,48}(?:-[0-9a-zA-Z]{8,48}){1,3}\b` },
+  { id: 'slack-config-token', what: 'Slack configuration token (xoxe.xox)', pattern: r`\bxoxe\.xox[bp]-\d-[A-Z0-9]{163,166}\b` },
+  { id: 'slack-webhook-url', what: 'Slack incoming webhook URL', pattern: r`https://hooks\.slack\.com/(?:services|workflows|triggers)/T[A-Z0-9]{8,12}/[A-Z0-9]{8,12}/[a-zA-Z0-9]{20,48}` },
+  { id: 'discord-webhook-url', what: 'Discord webhook URL', pattern: r`https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d{17,20}/[\w-]{60,68}` },
+  { id: 'discord-bot-token', what: 'Discord bot token', pattern: r`\b[MNO][A-Za-z\d]{23,25}\.[\w-]{6}\.[\w-]{27,38}\b`, minEntropy: 4 },
+  { id: 'telegram-bot-token', what: 'Telegram bot token', pattern: r`\b\d{8,10}:AA[\w-]{33}\b` },
+  { id: 'teams-webhook-url', what: 'Microsoft Teams incoming webhook URL', pattern: r`https://[a-z0-9-]+\.webhook\.office\.com/webhookb2/[a-f0-9-]{36}@[a-f0-9-]{36}/IncomingWebhook/[a-f0-9]{32}/[a-f0-9-]{36}` },
+  { id: 'google-chat-webhook-url', what: 'Google Chat webhook URL', pattern: r`https://chat\.googleapis\.com/v1/spaces/[\w-]+/messages\?key=[\w-]+&token=[\w-]+` },
+  { id: 'zapier-webhook-url', what: 'Zapier catch-hook URL', pattern: r`https://hooks\.zapier\.com/hooks/catch/\d+/[a-z0-9]+/?` },
+  { id: 'ifttt-webhook-url', what: 'IFTTT maker webhook URL', pattern: r`https://maker\.ifttt\.com/trigger/[\w-]+/with/key/[\w-]{16,}` },
+  { id: 'twilio-api-key', what: 'Twilio API key (SK + 32 hex)', pattern: r`\bSK[0-9a-fA-F]{32}\b`, minEntropy: 3 },
+  { id: 'twilio-auth-token', what: 'Twilio auth token (assigned)', pattern: kv('twilio', r`[a-f0-9]{32}`), group: 1, caseInsensitive: true },
+  { id: 'sendgrid-api-key', what: 'SendGrid API key (SG.)', pattern: r`\bSG\.[\w-]{22}\.[\w-]{43}\b` },
+  { id: 'mailgun-private-key', what: 'Mailgun private API key (key-)', pattern: r`\bkey-[a-f0-9]{32}\b` },
+  { id: 'mailgun-public-key', what: 'Mailgun public validation key (pubkey-)', pattern: r`\bpubkey-[a-f0-9]{32}\b` },
+  { id: 'mailchimp-api-key', what: 'Mailchimp API key (-usN)', pattern: r`\b[0-9a-f]{32}-us\d{1,2}\b` },
+  { id: 'brevo-api-key', what: 'Brevo (Sendinblue) API key (xkeysib-)', pattern: r`\bxkeysib-[a-f0-9]{64}-[a-zA-Z0-9]{16}\b` },
+  { id: 'postman-api-key', what: 'Postman API key (PMAK-)', pattern: r`\bPMAK-[a-f0-9]{24}-[a-f0-9]{34}\b` },
+  { id: 'linear-api-key', what: 'Linear API key (lin_api_)', pattern: r`\blin_api_[a-zA-Z0-9]{40}\b` },
+  { id: 'notion-token', what: 'Notion integration token (ntn_)', pattern: r`\bntn_\d{11}[A-Za-z0-9]{35}\b` },
+  { id: 'airtable-pat', what: 'Airtable personal access token (pat...)', pattern: r`\bpat[a-zA-Z0-9]{14}\.[a-f0-9]{64}\b` },
+  { id: 'clickup-api-token', what: 'ClickUp personal token (pk_)', pattern: r`\bpk_\d{6,9}_[A-Z0-9]{32}\b` },
+  { id: 'figma-pat', what: 'Figma personal access token (figd_)', pattern: r`\bfigd_[\w-]{40}\b` },
+  { id: 'readme-api-key', what: 'ReadMe API key (rdme_)', pattern: r`\brdme_[a-z0-9]{70}\b` },
+  { id: 'typeform-api-token', what: 'Typeform personal token (tfp_)', pattern: r`\btfp_[\w.=-]{59}\b` },
+  { id: 'contentful-pat', what: 'Contentful personal access token (CFPAT-)', pattern: r`\bCFPAT-[\w-]{43}\b` },
+  { id: 'frameio-api-token', what: 'Frame.io API token (fio-u-)', pattern: r`\bfio-u-[\w=-]{64}\b` },
+  { id: 'adobe-client-secret', what: 'Adobe client secret (p8e-)', pattern: r`\bp8e-[a-zA-Z0-9]{32}\b`, minEntropy: 3.5 },
+  { id: 'mapbox-secret-token', what: 'Mapbox secret token (sk.eyJ)', pattern: r`\bsk\.eyJ[\w.-]{50,}\b` },
+  { id: 'facebook-access-token', what: 'Facebook/Meta access token (EAAB/EAAG...)', pattern: r`\bEAA[BCDGI-Z][a-zA-Z0-9]{90,}\b` },
+  { id: 'twitter-bearer-token', what: 'X/Twitter app bearer token', pattern: r`\bAAAAAAAAAAAAAAAAAAAAA[a-zA-Z0-9%]{30,}\b` },
+  { id: 'dropbox-short-lived-token', what: 'Dropbox short-lived token (sl.)', pattern: r`\bsl\.[\w-]{130,152}\b` },
+  { id: 'okta-api-token', what: 'Okta API token (assigned)', pattern: kv('okta', r`00[\w=-]{40}`), group: 1, caseInsensitive: true },
+  { id: 'launchdarkly-key', what: 'LaunchDarkly API/SDK key', pattern: r`\b(?:api|sdk)-${UUID}\b` },
+  { id: 'onepassword-secret-key', what: '1Password account secret key (A3-)', pattern: r`\bA3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}\b` },
+  { id: 'age-secret-key', what: 'age encryption secret key', pattern: r`\bAGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}\b` },
+  { id: 'cloudinary-url', what: 'Cloudinary URL with API secret', pattern: r`\bcloudinary://\d{12,16}:[\w-]{20,40}@[\w-]+` },
+
+  // Observability
+  { id: 'datadog-api-key', what: 'Datadog API/app key (assigned)', pattern: kv('datadog|dd_api|dd_app', r`[a-f0-9]{32,40}`), group: 1, caseInsensitive: true },
+  { id: 'sentry-user-token', what: 'Sentry user auth token (sntryu_)', pattern: r`\bsntryu_[a-f0-9]{64}\b` },
+  { id: 'sentry-org-token', what: 'Sentry organization token (sntrys_)', pattern: r`\bsntrys_eyJ[\w=+/-]{60,}` },
+  { id: 'newrelic-user-api-key', what: 'New Relic user API key (NRAK-)', pattern: r`\bNRAK-[A-Z0-9]{27}\b` },
+  { id: 'newrelic-insert-key', what: 'New Relic insert key (NRII-)', pattern: r`\bNRII-[\w-]{32}\b` },
+  { id: 'newrelic-browser-key', what: 'New Relic browser key (NRJS-)', pattern: r`\bNRJS-[a-f0-9]{19}\b` },
+  { id: 'grafana-cloud-token', what: 'Grafana Cloud API token (glc_)', pattern: r`\bglc_[A-Za-z0-9+/]{32,400}={0,2}` },
+  { id: 'grafana-service-account-token', what: 'Grafana service account token (glsa_)', pattern: r`\bglsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}\b` },
+  { id: 'grafana-api-key', what: 'Grafana API key (eyJrIjoi)', pattern: r`\beyJrIjoi[A-Za-z0-9]{70,400}={0,2}` },
+  { id: 'dynatrace-api-token', what: 'Dynatrace API token (dt0c01.)', pattern: r`\bdt0c01\.[A-Z0-9]{24}\.[A-Z0-9]{64}\b` },
+
+  // Keys, tokens and connection strings of any vendor
+  { id: 'private-key', what: 'PEM private key block (RSA, EC, DSA, OpenSSH, PKCS#8, encrypted)', pattern: r`-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY-----(?:[\s\S]{0,8192}?-----END[ A-Z0-9_-]{0,100}PRIVATE KEY-----)?`, prefilter: r`-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY-----`, score: 1 },
+  { id: 'pgp-private-key', what: 'PGP private key block', pattern: r`-----BEGIN PGP PRIVATE KEY BLOCK-----(?:[\s\S]{0,16384}?-----END PGP PRIVATE KEY BLOCK-----)?`, prefilter: r`-----BEGIN PGP PRIVATE KEY BLOCK-----`, score: 1 },
+  { id: 'putty-private-key', what: 'PuTTY private key file', pattern: r`PuTTY-User-Key-File-\d: [\w-]+` },
+  { id: 'jwt', what: 'JSON Web Token (header decodes to JSON with alg)', pattern: r`\beyJ[a-zA-Z0-9_-]{15,}\.eyJ[a-zA-Z0-9_-]{15,}\.[a-zA-Z0-9_-]{10,}` },
+  { id: 'database-url', what: 'Database URL with a password (postgres, mysql, mongodb, redis, amqp, mssql)', pattern: r`\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|clickhouse|cockroachdb)://[^\s:@/]{1,64}:([^\s@/]{3,128})@[^\s/?#]+`, group: 0 },
+  { id: 'jdbc-password', what: 'JDBC / ADO connection string password', pattern: r`\b(?:jdbc:[a-z]+:[^\s]{0,200}?[;?&](?:password|pwd)=|Server=[^\s]{0,200}?;\s?(?:Password|Pwd)=)([^;&\s'"]{4,128})`, group: 1, caseInsensitive: true },
+  { id: 'basic-auth-url', what: 'HTTP(S)/FTP URL with user:password', pattern: r`\b(?:https?|ftps?)://[^\s:@/]{1,64}:[^\s@/]{3,128}@[^\s/?#]+`, score: 0.9 },
+  { id: 'authorization-header', what: 'Authorization header with Basic or Bearer credentials', pattern: r`\bauthorization\s*:\s*(?:basic|bearer)\s+([\w.~+/-]{16,}=*)`, group: 1, caseInsensitive: true, minEntropy: 3 },
+  { id: 'generic-secret-assignment', what: 'High-entropy value assigned to a key, secret, token or password', pattern: kv(r`\b(?:api[_-]?key|apikey|secret[_-]?key|client[_-]?secret|access[_-]?token|auth[_-]?token|secret|token|passw(?:or)?d|pwd|private[_-]?key|credentials?)`, r`[\w+/=.~!@#$%^&*-]{12,128}`), group: 1, caseInsensitive: true, minEntropy: 3.3, score: 0.6 },
+];
