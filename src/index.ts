@@ -17,3 +17,4 @@ export { defineRuleKind } from './engine/rule-kind.js';
 export type * from './engine/types.js';
 export { requestParsers, detectRoute } from './providers/parse-request.js';
 export { InvalidRequestBodyError } from './providers/request-shape.js';
+export * from './sdk/index.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ruleKinds } from '../rules/registry.js';
 import { compileCondition, type Condition } from './conditions.js';
-import { type CustomRule, customEvaluator, customRuleName, customRuleStage } from './custom-rule.js';
+import { type ConditionFunction, type CustomRule, customEvaluator, customRuleName, customRuleStage, toRuleContext } from './custom-rule.js';
 import { formatPath, type PolicyIssue, PolicyValidationError } from './errors.js';
 import { documentSchema, type PolicyScope } from './policy-document.js';
 import type { RuleEvaluator, RuleKind } from './rule-kind.js';
@@ -204,12 +204,17 @@ function compileRule(
   }
   let when: Condition | undefined;
   const whenSource = (raw as { when?: unknown }).when;
-  if (typeof whenSource === 'string') {
+  if (typeof whenSource === 'function') {
+    // A condition written in code (SDK, seed 003 lambdas); documents from files carry CEL.
+    when = functionCondition(whenSource as ConditionFunction, options.storage);
+    const { when: _code, ...rest } = raw as Record<string, unknown>;
+    raw = rest;
+  } else if (typeof whenSource === 'string') {
     const condition = compileCondition(whenSource);
     if (typeof condition === 'function') when = condition;
     else issues.push({ path: at(['when']), message: `invalid condition: ${condition.error}` });
   }
-  if (type === 'custom') return compileCustomRule(raw, options, issues, at, when);
+  if (type === 'custom') return compileCustomRule(raw as object, options, issues, at, when);
 
   const kind = kinds.get(type);
   if (!kind) {
@@ -231,6 +236,16 @@ function compileRule(
   }
   if (issues.length > before || !evaluate) return undefined;
   return { name: config.name ?? type, type, stage: kind.stage, when, evaluate };
+}
+
+function functionCondition(fn: ConditionFunction, storage: unknown): Condition {
+  return (ctx) => {
+    try {
+      return fn(toRuleContext(ctx, storage)) === true ? { value: true } : { value: false };
+    } catch (err) {
+      return { value: false, error: (err as Error).message };
+    }
+  };
 }
 
 function compileCustomRule(

@@ -73,25 +73,30 @@ export function customRuleStage(rule: CustomRule): Stage {
 /** Adapts a custom rule to the engine's evaluator contract. */
 export function customEvaluator(rule: CustomRule, storage: unknown): RuleEvaluator {
   const run = rule instanceof BaseRule ? (c: RuleContext) => rule.evaluate(c) : rule;
-  return (ctx: EvalContext): RuleResult => {
-    const estimate = ctx.estimate();
-    const decision = run({
-      model: ctx.model,
-      messages: ctx.messages,
-      kwargs: ctx.request.body,
-      labels: ctx.request.labels,
-      org: ctx.tenant.org,
-      team: ctx.tenant.team,
-      user: ctx.tenant.user ?? ctx.request.endUser,
-      environment: ctx.tenant.environment,
-      inputTokens: estimate.inputTokens,
-      estimatedCostUsd: estimate.costUsd,
-      now: new Date(ctx.now),
-      storage,
-    });
-    return toRuleResult(decision);
+  return (ctx: EvalContext): RuleResult => toRuleResult(run(toRuleContext(ctx, storage)));
+}
+
+/** The seed-003 view of the request, for custom rules and function conditions. */
+export function toRuleContext(ctx: EvalContext, storage: unknown): RuleContext {
+  const estimate = ctx.estimate();
+  return {
+    model: ctx.model,
+    messages: ctx.messages,
+    kwargs: ctx.request.body,
+    labels: ctx.request.labels,
+    org: ctx.tenant.org,
+    team: ctx.tenant.team,
+    user: ctx.tenant.user ?? ctx.request.endUser,
+    environment: ctx.tenant.environment,
+    inputTokens: estimate.inputTokens,
+    estimatedCostUsd: estimate.costUsd,
+    now: new Date(ctx.now),
+    storage,
   };
 }
+
+/** A condition written in code (seed 003 `condition=lambda ctx: ...`) instead of CEL. */
+export type ConditionFunction = (ctx: RuleContext) => boolean;
 
 function toRuleResult(d: RuleDecisionInit): RuleResult {
   const reason = d.reason ?? (typeof d.metadata?.reason === 'string' ? d.metadata.reason : undefined);

@@ -14,7 +14,7 @@ import { readRequestContext } from './context-headers.js';
 import { GatewayError, decisionMessage, sendWireError } from './errors.js';
 import { RequestRateLimiter } from './rate-limiter.js';
 import { checkContentType, parseJsonBody, readBody } from './request-body.js';
-import { applyModifications, textsMatch } from './rewrite-body.js';
+import { modifiedBody } from '../providers/rewrite-body.js';
 import { ROUTES, type Route, guessWire } from './routes.js';
 import type { CompletionRecord, GatewayLogger, GatewayOptions } from './types.js';
 import { Upstream, forward } from './upstream.js';
@@ -179,13 +179,9 @@ export class GatewayHandler {
 
   /** The body to forward for a modify decision; fails closed when a redaction did not take. */
   private rewrite(route: Route, body: Record<string, unknown>, request: LlmRequest, decision: Decision): Record<string, unknown> {
-    const { modifications } = decision;
-    const rewritten = applyModifications(body, request.messages, modifications);
-    if (modifications.messages) {
-      const again = (requestParsers[route.id] as (body: unknown) => BodyRequest)(rewritten);
-      if (!textsMatch(again.messages, modifications.messages)) {
-        throw new GatewayError(403, 'policy_violation', 'the request matched a redaction rule, but this request shape cannot be redacted safely, so it was not sent');
-      }
+    const rewritten = modifiedBody(requestParsers[route.id] as (body: unknown) => BodyRequest, body, request.messages, decision.modifications);
+    if (!rewritten) {
+      throw new GatewayError(403, 'policy_violation', 'the request matched a redaction rule, but this request shape cannot be redacted safely, so it was not sent');
     }
     return rewritten;
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseMessages } from '../providers/anthropic/parse-request.js';
-import { parseChatCompletions } from '../providers/openai/parse-request.js';
+import { parseMessages } from './anthropic/parse-request.js';
+import { parseChatCompletions } from './openai/parse-request.js';
 import { rewriteMessages } from '../engine/messages.js';
 import { applyModifications, textsMatch } from './rewrite-body.js';
 

@@ -56,6 +56,22 @@ function parseOr(text: string): unknown {
 }
 
 /**
+ * The body to forward for a modify decision, or `undefined` when a redaction could not be
+ * applied safely to this body shape (the caller must then refuse, never forward the original):
+ * the rewritten body is parsed again and its texts must be exactly the redacted ones.
+ */
+export function modifiedBody(
+  parse: (body: unknown) => { messages: Message[] },
+  body: Record<string, unknown>,
+  original: readonly Message[],
+  modifications: Modifications,
+): Record<string, unknown> | undefined {
+  const rewritten = applyModifications(body, original, modifications);
+  if (modifications.messages && !textsMatch(parse(rewritten).messages, modifications.messages)) return undefined;
+  return rewritten;
+}
+
+/**
  * True when every text of `expected` is what the rewritten body yields when parsed again.
  * The gateway checks this before forwarding a redaction, so a body shape the rewrite
  * missed fails closed instead of leaking the original text upstream.

@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import type { Decision, LlmRequest, Tenant } from '../engine/types.js';
+import { requestParsers } from '../providers/parse-request.js';
+import type { BodyRequest } from '../providers/request-shape.js';
+import { modifiedBody } from '../providers/rewrite-body.js';
+import { currentLabels } from './labels.js';
+import type { PolicyEngine } from './policy-engine.js';
+import { PolicyViolationError } from './policy-violation-error.js';
+
+export interface GuardSettings {
+  engine: PolicyEngine;
+  tenant: Tenant;
+  labels: Readonly<Record<string, string>>;
+  sessionId?: string;
+  missionId?: string;
+  now: () => number;
+  onDecision?: (decision: Decision, request: LlmRequest) => void;
+}
+
+export interface Guarded {
+  /** The body to send: the caller's, or the rewritten one for a modify decision. */
+  body: Record<string, unknown>;
+  decision: Decision;
+}
+
+/**
+ * Runs the policy engine on a request body before the provider is called. Throws
+ * PolicyViolationError for block, throttle and escalate (the SDK has no one to hold the
+ * call for); returns the body to send otherwise. Never touches the network.
+ */
+export function guard(route: string, body: Record<string, unknown>, callLabels: Readonly<Record<string, string>> | undefined, settings: GuardSettings): Guarded {
+  const parse = requestParsers[route] as (body: unknown) => BodyRequest;
+  const parsed = parse(body);
+  const labels = { ...settings.labels, ...currentLabels(), ...callLabels };
+  const request: LlmRequest = { ...parsed, requestId: `req_${randomBytes(12).toString('hex')}`, labels };
+  if (settings.sessionId) request.sessionId = settings.sessionId;
+  if (settings.missionId) request.missionId = settings.missionId;
+  // Seed 003 reads the end user from labels (`user_id`).
+  const tenant: Tenant = labels.user_id && !settings.tenant.user ? { ...settings.tenant, user: labels.user_id } : settings.tenant;
+  const decision = settings.engine.decide(request, tenant, settings.now());
+  settings.onDecision?.(decision, request);
+  if (decision.action === 'block' || decision.action === 'throttle' || decision.action === 'escalate') {
+    throw new PolicyViolationError(decision, request.model);
+  }
+  if (decision.action !== 'modify') return { body, decision };
+  const rewritten = modifiedBody(parse, body, request.messages, decision.modifications);
+  if (!rewritten) {
+    throw new PolicyViolationError({ ...decision, action: 'block', code: 'policy_violation', reason: 'a redaction rule matched, but this request shape cannot be redacted safely, so it was not sent' }, request.model);
+  }
+  return { body: rewritten, decision };
+}

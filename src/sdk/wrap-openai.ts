@@ -1,0 +1,16 @@
+import { type WardenOptions, wrapClient } from './wrap.js';
+
+const OPENAI_HOOKS = {
+  'chat.completions.create': 'openai.chat',
+  'responses.create': 'openai.responses',
+  'embeddings.create': 'openai.embeddings',
+} as const;
+
+/**
+ * Wraps an official `openai` client: `chat.completions.create`, `responses.create` and
+ * `embeddings.create` (streamed or not) run Warden's policies first. A refused call throws
+ * PolicyViolationError before any network call: the provider is never reached or billed.
+ */
+export function wrapOpenAI<T extends object>(client: T, options: WardenOptions = {}): T {
+  return wrapClient(client, OPENAI_HOOKS, options);
+}

@@ -1,0 +1,114 @@
+import type { EngineOptions } from '../engine/engine.js';
+import type { PolicyDocument } from '../engine/policy-document.js';
+import type { Decision, LlmRequest, Tenant } from '../engine/types.js';
+import { type EnforcementConfig, enforcementRules } from './enforcement-config.js';
+import { type GuardSettings, guard } from './guard.js';
+import { PolicyEngine } from './policy-engine.js';
+
+export interface WardenOptions {
+  /** The policy: an engine (seed 003), or policy documents (the YAML/JSON shapes). */
+  policy?: PolicyEngine | readonly PolicyDocument[];
+  /** Seed 000's per-call rules (`token_ceiling`, `max_session_usd`, ...), snake_case or camelCase. */
+  enforcementConfig?: EnforcementConfig;
+  enforcement_config?: EnforcementConfig;
+  sessionId?: string;
+  missionId?: string;
+  /** Labels on every call; ambient `withLabels` and per-call `wardenLabels` add to them. */
+  labels?: Readonly<Record<string, string>>;
+  /** Who is calling, for scoped policies; default org `default`. */
+  tenant?: Partial<Tenant>;
+  /** The environment this code runs in (`development`, `production`, ...). */
+  environment?: string;
+  /** Pricing overrides, unknown-price behaviour, ... when `policy` is given as documents. */
+  engineOptions?: EngineOptions;
+  /** Called with every decision, allowed or not, before the provider is called. */
+  onDecision?: (decision: Decision, request: LlmRequest) => void;
+  /** Injected clock (ms since epoch). */
+  now?: () => number;
+}
+
+/** Per-call options the wrapper reads (and removes) from a create call's second argument. */
+export interface WardenCallOptions {
+  wardenLabels?: Readonly<Record<string, string>>;
+}
+
+function buildEngine(options: WardenOptions): PolicyEngine {
+  const config = options.enforcementConfig ?? options.enforcement_config;
+  const extra = config ? [{ policy_name: 'enforcement_config', rules: enforcementRules(config) }] : [];
+  const policy = options.policy;
+  if (policy instanceof PolicyEngine) return extra.length ? policy.with(extra) : policy;
+  return new PolicyEngine({ ...options.engineOptions, policies: [...(policy ?? []), ...extra] as PolicyDocument[] });
+}
+
+function keyPrefix(client: object): string | undefined {
+  const key = (client as { apiKey?: unknown }).apiKey;
+  return typeof key === 'string' && key ? key.slice(0, 16) : undefined;
+}
+
+/** `path` of a create method → the request parser's route. */
+export type Hooks = Readonly<Record<string, string>>;
+
+/**
+ * Wraps `client` so that the hooked `create` methods run the policy engine first. The
+ * wrapper is a Proxy: everything else on the client is untouched, and the value returned
+ * for an allowed call is the client's own (its `APIPromise`, streams included).
+ */
+export function wrapClient<T extends object>(client: T, hooks: Hooks, options: WardenOptions): T {
+  const engine = buildEngine(options);
+  const tenant: Tenant = {
+    org: 'default',
+    ...options.tenant,
+    ...(options.environment ? { environment: options.environment } : {}),
+  };
+  // The client's own key is the credential in use (seed 001's prod-key check), unless the
+  // caller said otherwise by giving `tenant.keyPrefix` (even as undefined).
+  if (!(options.tenant && 'keyPrefix' in options.tenant)) {
+    const prefix = keyPrefix(client);
+    if (prefix) tenant.keyPrefix = prefix;
+  }
+  const settings: GuardSettings = {
+    engine,
+    tenant,
+    labels: options.labels ?? {},
+    sessionId: options.sessionId,
+    missionId: options.missionId,
+    now: options.now ?? Date.now,
+    onDecision: options.onDecision,
+  };
+  const parents = new Set<string>();
+  for (const path of Object.keys(hooks)) {
+    const parts = path.split('.');
+    for (let i = 1; i < parts.length; i++) parents.add(parts.slice(0, i).join('.'));
+  }
+
+  const proxy = <O extends object>(target: O, path: string): O =>
+    new Proxy(target, {
+      get(obj, prop, receiver) {
+        const value = Reflect.get(obj, prop, receiver);
+        if (typeof prop !== 'string') return value;
+        const here = path ? `${path}.${prop}` : prop;
+        const route = hooks[here];
+        if (route && typeof value === 'function') {
+          return (body: Record<string, unknown>, callOptions?: Record<string, unknown> & WardenCallOptions) => {
+            let sendOptions = callOptions;
+            let callLabels: Readonly<Record<string, string>> | undefined;
+            if (callOptions && 'wardenLabels' in callOptions) {
+              const { wardenLabels, ...rest } = callOptions;
+              callLabels = wardenLabels;
+              sendOptions = rest;
+            }
+            let guarded: ReturnType<typeof guard>;
+            try {
+              guarded = guard(route, body, callLabels, settings);
+            } catch (err) {
+              return Promise.reject(err);
+            }
+            return (value as (b: unknown, o?: unknown) => unknown).call(obj, guarded.body, sendOptions);
+          };
+        }
+        if (parents.has(here) && value && typeof value === 'object') return proxy(value, here);
+        return value;
+      },
+    });
+  return proxy(client, '');
+}
