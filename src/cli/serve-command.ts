@@ -7,7 +7,7 @@ import { compilePolicies } from '../engine/engine.js';
 import { PolicyValidationError } from '../engine/errors.js';
 import { hashVirtualKey } from '../gateway/auth.js';
 import { startGateway } from '../gateway/index.js';
-import type { KeyRecord, UpstreamConfig } from '../gateway/types.js';
+import type { GatewayOptions, KeyRecord, UpstreamConfig } from '../gateway/types.js';
 import { type CliIo, UsageError } from './io.js';
 
 const DEV_KEY_FILE = 'dev-key.json';
@@ -41,6 +41,40 @@ function upstreams(config: WardenConfig, env: NodeJS.ProcessEnv): { openai?: Ups
   const openai = pick('OPENAI_BASE_URL', 'OPENAI_API_KEY', file.openai, 'https://api.openai.com/v1');
   const anthropic = pick('ANTHROPIC_BASE_URL', 'ANTHROPIC_API_KEY', file.anthropic, 'https://api.anthropic.com');
   return { ...(openai ? { openai } : {}), ...(anthropic ? { anthropic } : {}) };
+}
+
+/** Admin token, approvals, failover and rate limits from `warden.yaml` and the environment. */
+function governanceOptions(config: WardenConfig, env: NodeJS.ProcessEnv): Partial<GatewayOptions> {
+  const file = config.file;
+  const out: Partial<GatewayOptions> = {};
+  if (env.WARDEN_ADMIN_TOKEN) out.adminToken = env.WARDEN_ADMIN_TOKEN;
+  if (file.approvals) {
+    const a = file.approvals;
+    out.approvals = {
+      ...(a.timeout_ms !== undefined ? { timeoutMs: a.timeout_ms } : {}),
+      ...(a.public_url !== undefined ? { publicUrl: a.public_url } : {}),
+      webhooks: (a.webhooks ?? []).map((w) => ({ url: w.url, format: w.format, ...(w.secret !== undefined ? { secret: w.secret } : {}) })),
+    };
+  }
+  if (file.rate_limit !== undefined) {
+    out.rateLimit = file.rate_limit === false ? false : { requestsPerMinute: file.rate_limit.requests_per_minute ?? 100, ...(file.rate_limit.unauthenticated_per_minute !== undefined ? { unauthenticatedPerMinute: file.rate_limit.unauthenticated_per_minute } : {}) };
+  }
+  const named = Object.entries(file.upstreams ?? {}).filter(([name]) => name !== 'openai' && name !== 'anthropic');
+  const retries = file.retries;
+  const breaker = file.circuit_breaker;
+  out.failover = {
+    upstreams: Object.fromEntries(named.map(([name, u]) => [name, { format: (u as { format: 'openai' | 'anthropic' }).format, baseUrl: u.base_url as string, apiKey: u.api_key ?? '' }])),
+    routing: Object.fromEntries(Object.entries(file.routing ?? {}).map(([model, list]) => [model, list.map((f) => ({ ...(f.provider !== undefined ? { upstream: f.provider } : {}), ...(f.model !== undefined ? { model: f.model } : {}) }))])),
+    ...(retries
+      ? { retry: { maxAttempts: retries.max_attempts, retriesPerUpstream: retries.retries_per_upstream, maxTotalMs: retries.max_total_ms, baseDelayMs: retries.base_delay_ms, maxDelayMs: retries.max_delay_ms } }
+      : {}),
+    ...(breaker === false
+      ? { breaker: false as const }
+      : breaker
+        ? { breaker: { failureThreshold: breaker.failure_threshold, errorRateThreshold: breaker.error_rate_threshold, windowMs: breaker.window_ms, minRequests: breaker.min_requests, coolDownMs: breaker.cool_down_ms } }
+        : {}),
+  };
+  return out;
 }
 
 export async function serveCommand(args: string[], io: CliIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -88,9 +122,11 @@ export async function serveCommand(args: string[], io: CliIo, env: NodeJS.Proces
     keys,
     upstreams: ups,
     limits: { maxBodyBytes: limits?.max_body_bytes, upstreamTimeoutMs: limits?.upstream_timeout_ms },
+    ...governanceOptions(config, env),
   });
 
   const lines = [`Warden gateway listening on ${gateway.url}`];
+  lines.push(`  approvals: ${env.WARDEN_ADMIN_TOKEN ? `escalated calls wait for a human (${gateway.url}/api/v1/approvals)` : 'off: set WARDEN_ADMIN_TOKEN to hold escalated calls for approval (they answer 403 approval_required)'}`);
   lines.push(`  policies: ${policies.policies.length ? `${policies.policies.length} (${policies.ruleCount} rules) from ${config.source}` : 'none yet; see docs/policies.md (a warden.yaml with `policies:` adds them)'}`);
   lines.push(`  upstreams: ${Object.entries(ups).map(([name, u]) => `${name} -> ${u.baseUrl}${u.apiKey ? '' : ' (no API key set)'}`).join(', ') || 'none: set OPENAI_API_KEY / ANTHROPIC_API_KEY (and *_BASE_URL) before calling'}`);
   if (shownKey) {

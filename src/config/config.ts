@@ -30,6 +30,30 @@ const upstreamSchema = z
   })
   .strict();
 
+const namedUpstreamSchema = z
+  .object({
+    format: z.enum(['openai', 'anthropic']).describe('the wire format this upstream speaks'),
+    base_url: z.url(),
+    api_key: z.string().min(1).optional(),
+  })
+  .strict();
+
+const fallbackSchema = z
+  .object({
+    provider: z.string().min(1).optional().describe('an upstream name: openai, anthropic or a named upstream; the route\'s own when absent'),
+    model: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((f) => f.provider !== undefined || f.model !== undefined, { message: 'give provider, model or both' });
+
+const webhookSchema = z
+  .object({
+    url: z.url(),
+    format: z.enum(['slack', 'json']),
+    secret: z.string().min(16).optional().describe('HMAC-SHA256 key for json webhooks (x-warden-signature)'),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     port: z.number().int().min(0).max(65535).optional(),
@@ -37,7 +61,46 @@ export const configSchema = z
     data_dir: z.string().min(1).optional().describe('where embedded state lives; default ./.warden'),
     policies: z.array(z.union([z.string().min(1), z.record(z.string(), z.unknown())])).optional().describe('policy files (paths) or inline documents'),
     keys: z.array(keySchema).optional(),
-    upstreams: z.object({ openai: upstreamSchema.optional(), anthropic: upstreamSchema.optional() }).strict().optional(),
+    upstreams: z.object({ openai: upstreamSchema.optional(), anthropic: upstreamSchema.optional() }).catchall(namedUpstreamSchema).optional(),
+    routing: z.record(z.string().min(1), z.array(fallbackSchema).min(1)).optional().describe('ordered fallbacks per model'),
+    retries: z
+      .object({
+        max_attempts: z.number().int().min(1).max(10).optional(),
+        retries_per_upstream: z.number().int().min(0).max(5).optional(),
+        max_total_ms: z.number().int().positive().optional(),
+        base_delay_ms: z.number().int().min(0).optional(),
+        max_delay_ms: z.number().int().min(0).optional(),
+      })
+      .strict()
+      .optional(),
+    circuit_breaker: z
+      .union([
+        z.literal(false),
+        z
+          .object({
+            failure_threshold: z.number().int().positive().optional(),
+            error_rate_threshold: z.number().gt(0).max(1).optional(),
+            window_ms: z.number().int().positive().optional(),
+            min_requests: z.number().int().positive().optional(),
+            cool_down_ms: z.number().int().positive().optional(),
+          })
+          .strict(),
+      ])
+      .optional(),
+    rate_limit: z
+      .union([
+        z.literal(false),
+        z.object({ requests_per_minute: z.number().int().positive().optional(), unauthenticated_per_minute: z.number().int().positive().optional() }).strict(),
+      ])
+      .optional(),
+    approvals: z
+      .object({
+        timeout_ms: z.number().int().positive().optional().describe('how long an escalated request waits; default 900000 (15 min)'),
+        public_url: z.url().optional().describe('the URL approvers reach the admin API at, for the curl hints'),
+        webhooks: z.array(webhookSchema).optional(),
+      })
+      .strict()
+      .optional(),
     pricing: z
       .object({
         overrides: z.record(z.string(), z.object({ input_per_mtok: z.number(), output_per_mtok: z.number(), cached_input_per_mtok: z.number().optional() }).strict()).optional(),
@@ -85,6 +148,14 @@ export function loadConfig(path: string | undefined, cwd = process.cwd()): Warde
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw new PolicyValidationError(zodIssues(parsed.error, (rel) => formatPath(rel)), file);
   const config = parsed.data;
+  const upstreamNames = new Set(['openai', 'anthropic', ...Object.keys(config.upstreams ?? {})]);
+  for (const [model, fallbacks] of Object.entries(config.routing ?? {})) {
+    fallbacks.forEach((f, i) => {
+      if (f.provider !== undefined && !upstreamNames.has(f.provider)) {
+        throw new PolicyValidationError([{ path: `routing.${model}[${i}].provider`, message: `no upstream named "${f.provider}" (define it under upstreams: with format, base_url, api_key)` }], file);
+      }
+    });
+  }
   const policyDocuments: unknown[] = [];
   (config.policies ?? []).forEach((entry, i) => {
     if (typeof entry !== 'string') {

@@ -1,7 +1,18 @@
 import { performance } from 'node:perf_hooks';
 import type { CompiledPolicy, CompiledRule, ScopeLevel } from './compile.js';
 import { type ContextOptions, DecisionContext } from './context.js';
+import type { OutputCheck } from './rule-kind.js';
 import type { Decision, LlmRequest, Modifications, RuleOutcome, RuleResult, Tenant, CounterClaim } from './types.js';
+
+/** A rule that inspects responses, as the output stage runs it. */
+export interface OutputCheckEntry {
+  readonly policy: string;
+  readonly rule: string;
+  readonly type: string;
+  /** In a monitor policy: record what it would do, change nothing. */
+  readonly shadow: boolean;
+  readonly check: OutputCheck;
+}
 
 const RESOLVE_CACHE_LIMIT = 10_000;
 /** What a monitor-mode rule would have done that the allow reason should mention. */
@@ -84,6 +95,21 @@ export class PolicySet {
     if (this.resolved.size >= RESOLVE_CACHE_LIMIT) this.resolved.clear();
     this.resolved.set(cacheKey, list);
     return list;
+  }
+
+  /**
+   * The response checks of the rules that took part in `decision` (ran and were not skipped
+   * by `when`), in evaluation order. Empty, without allocation, when no rule checks output.
+   */
+  outputChecks(decision: Decision, tenant: Tenant): OutputCheckEntry[] {
+    let out: OutputCheckEntry[] | undefined;
+    for (const rule of this.rulesFor(tenant)) {
+      const check = rule.evaluate.output;
+      if (!check) continue;
+      const ran = decision.outcomes.some((o) => o.policy === rule.policy && o.rule === rule.name && o.outcome !== 'skip');
+      if (ran) (out ??= []).push({ policy: rule.policy, rule: rule.name, type: rule.type, shadow: rule.shadow, check });
+    }
+    return out ?? [];
   }
 
   decide(request: LlmRequest, tenant: Tenant, now: number = Date.now()): Decision {

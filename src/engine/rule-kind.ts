@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Finding, Scanner } from '../detectors/index.js';
 import type { PolicyScope } from './policy-document.js';
 import type { CostEstimate, LlmRequest, Message, RuleResult, Stage, Tenant } from './types.js';
 
@@ -23,10 +24,29 @@ export interface EvalContext {
   texts(): readonly string[];
   /** The engine-wide answer for a cost rule when the model has no known price. */
   readonly unknownPrice: 'block' | 'allow';
+  /** Parts `texts()` could not read (images, audio, files); set once `texts()` ran. */
+  readonly skippedParts?: number;
 }
 
 /** A compiled rule: a closure over its validated config. Must not throw for any request. */
-export type RuleEvaluator = (ctx: EvalContext) => RuleResult;
+export type RuleEvaluator = ((ctx: EvalContext) => RuleResult) & {
+  /** Set by rules that also inspect responses; the output stage (gateway, SDK) runs it. */
+  readonly output?: OutputCheck;
+};
+
+/**
+ * How a detector rule judges response text (`apply_to: [output]`). The host scans the
+ * response with `scanner` (once per distinct scanner) and asks each rule about each finding.
+ */
+export interface OutputCheck {
+  readonly scanner: Scanner;
+  /** What the rule does with a finding; `undefined` when the finding is not its concern. */
+  actionFor(finding: Finding): 'block' | 'redact' | 'flag' | undefined;
+  /** Stable code of a block (`secret_detected`, ...). */
+  readonly code: string;
+  /** Lead of the reason (`Secret detected`); the reason adds entity types and counts, never values. */
+  readonly label: string;
+}
 
 export interface CompileIssue {
   /** Path relative to the rule, e.g. `['patterns', 1]`. */

@@ -9,19 +9,25 @@ import type { Decision, LlmRequest } from '../engine/types.js';
 import { estimateCostUsd } from '../pricing/index.js';
 import { requestParsers } from '../providers/parse-request.js';
 import { InvalidRequestBodyError, type BodyRequest } from '../providers/request-shape.js';
+import { ApprovalGate } from '../approvals/approval-gate.js';
+import { AdminApi, isAdminApprovalsPath } from './admin-api.js';
+import { AdminAuth } from './admin-auth.js';
 import { type Authenticated, KeyRing, presentedKey } from './auth.js';
 import { readRequestContext } from './context-headers.js';
 import { GatewayError, decisionMessage, sendWireError } from './errors.js';
-import { RequestRateLimiter } from './rate-limiter.js';
+import { type RateLimitResult, RequestRateLimiter } from './rate-limiter.js';
 import { checkContentType, parseJsonBody, readBody } from './request-body.js';
 import { modifiedBody } from '../providers/rewrite-body.js';
+import { type OutputStage, createOutputStage } from './output-stage.js';
 import { ROUTES, type Route, guessWire } from './routes.js';
 import type { CompletionRecord, GatewayLogger, GatewayOptions } from './types.js';
-import { Upstream, forward } from './upstream.js';
+import { UpstreamRouter } from './failover.js';
 import type { WireFormat } from './wire-formats.js';
 
 const MiB = 1024 * 1024;
 const DEFAULTS = { maxBodyBytes: 4 * MiB, upstreamTimeoutMs: 300_000, headersTimeoutMs: 600_000, requestsPerMinute: 100 };
+/** Failed authentications (and unknown routes) per client IP and minute; it slows key guessing. */
+const UNAUTHENTICATED_PER_MINUTE = 60;
 const HEALTH_BODY = '{"status":"ok"}';
 const silent: GatewayLogger = { info() {}, warn() {}, error() {} };
 
@@ -32,6 +38,8 @@ interface Exchange {
   headers: Record<string, string>;
   /** False until the request body was read to its end. */
   bodyRead: boolean;
+  /** Checks (and restores placeholders in) the response; absent when no rule asks to. */
+  output?: OutputStage;
 }
 
 /**
@@ -41,7 +49,11 @@ interface Exchange {
 export class GatewayHandler {
   private readonly keys: KeyRing;
   private readonly limiter: RequestRateLimiter | undefined;
-  private readonly upstreams: { openai?: Upstream; anthropic?: Upstream } = {};
+  private readonly ipLimiter: RequestRateLimiter | undefined;
+  private readonly router: UpstreamRouter;
+  /** Holds escalated calls for a human; undefined when nobody could approve (no admin token). */
+  readonly approvals: ApprovalGate | undefined;
+  private readonly admin: AdminApi;
   private readonly pricing: PricingPort;
   private readonly policies: () => PolicySet;
   private readonly logger: GatewayLogger;
@@ -53,25 +65,35 @@ export class GatewayHandler {
     this.keys = new KeyRing(options.keys);
     const rpm = options.rateLimit === false ? undefined : (options.rateLimit?.requestsPerMinute ?? DEFAULTS.requestsPerMinute);
     this.limiter = rpm === undefined ? undefined : new RequestRateLimiter(rpm);
-    if (options.upstreams.openai) this.upstreams.openai = new Upstream(options.upstreams.openai);
-    if (options.upstreams.anthropic) this.upstreams.anthropic = new Upstream(options.upstreams.anthropic);
+    this.ipLimiter = options.rateLimit === false ? undefined : new RequestRateLimiter(options.rateLimit?.unauthenticatedPerMinute ?? UNAUTHENTICATED_PER_MINUTE);
+    this.now = options.now ?? Date.now;
+    this.router = new UpstreamRouter(options.upstreams, options.failover ?? {}, this.now);
+    this.logger = options.logger ?? silent;
+    const adminAuth = new AdminAuth(options.adminToken);
+    this.approvals = adminAuth.configured && options.approvals !== false ? new ApprovalGate({ logger: this.logger, ...options.approvals, now: this.now }) : undefined;
+    this.admin = new AdminApi(adminAuth, this.approvals, this.logger);
     this.pricing = options.pricing ?? createPricing();
     const { policies } = options;
     this.policies = typeof policies === 'function' ? policies : () => policies;
-    this.logger = options.logger ?? silent;
-    this.now = options.now ?? Date.now;
     this.newRequestId = options.requestId ?? (() => `req_${randomBytes(12).toString('hex')}`);
     this.limits = { ...DEFAULTS, ...definedOnly(options.limits ?? {}) };
   }
 
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? '/').split('?', 1)[0] as string;
+    const requestId = this.newRequestId();
     if (path === '/healthz' && req.method === 'GET') {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': HEALTH_BODY.length }).end(HEALTH_BODY);
+      // Probes are never refused; they show (not spend) the caller's unauthenticated window.
+      const window = this.ipLimiter?.peek(clientIp(req), this.now());
+      res.writeHead(200, { 'x-request-id': requestId, ...(window ? rateLimitHeaders(window) : {}), 'content-type': 'application/json', 'content-length': HEALTH_BODY.length }).end(HEALTH_BODY);
       return;
     }
-    const requestId = this.newRequestId();
     res.setHeader('x-request-id', requestId);
+    if (isAdminApprovalsPath(path)) {
+      const headers: Record<string, string> = { 'x-request-id': requestId };
+      this.admin.handle({ req, res, path, headers, guard: (failed) => this.guardClient(req, headers, failed) }).catch(() => res.destroy());
+      return;
+    }
     const route = ROUTES.get(`${req.method} ${path}`);
     const exchange: Exchange = {
       record: { requestId, route: route?.id ?? 'unknown', method: req.method ?? '', path: path.slice(0, 200), status: 0, stream: false, costUsd: null, clientAborted: false, startedAt: this.now(), durationMs: 0 },
@@ -105,19 +127,24 @@ export class GatewayHandler {
 
   private async run(req: IncomingMessage, res: ServerResponse, route: Route | undefined, exchange: Exchange, signal: AbortSignal): Promise<void> {
     const { record } = exchange;
-    if (!route) throw new GatewayError(404, 'not_found', `no route ${record.method} ${record.path}`);
+    this.guardClient(req, exchange.headers, false);
+    if (!route) {
+      this.guardClient(req, exchange.headers, true);
+      throw new GatewayError(404, 'not_found', `no route ${record.method} ${record.path}`);
+    }
 
     const auth = this.keys.authenticate(presentedKey(req.headers));
-    if (!auth) throw new GatewayError(401, 'unauthorized', 'invalid or missing Warden API key (send Authorization: Bearer <key> or x-api-key)');
+    if (!auth) {
+      this.guardClient(req, exchange.headers, true);
+      throw new GatewayError(401, 'unauthorized', 'invalid or missing Warden API key (send Authorization: Bearer <key> or x-api-key)');
+    }
     record.tenant = auth.tenant;
     this.rateLimit(auth, exchange);
 
-    const upstream = this.upstreams[route.upstream];
     if (!route.decides) {
       req.resume();
       exchange.bodyRead = true;
-      if (!upstream) throw new GatewayError(502, 'upstream_error', `no ${route.upstream} upstream is configured`);
-      await this.send(route, upstream, undefined, req, res, exchange, signal, false);
+      await this.send(route, undefined, undefined, req, res, exchange, signal, false);
       return;
     }
 
@@ -141,11 +168,13 @@ export class GatewayHandler {
 
     const decision = this.policies().decide(request, auth.tenant, this.now());
     record.decision = decision;
-    refuseUnlessAllowed(decision);
+    const approved = decision.action === 'escalate' && this.approvals ? await this.awaitApproval(req, route, decision, auth, exchange, signal) : false;
+    if (!approved) refuseUnlessAllowed(decision);
 
     let wireBody = body as Record<string, unknown>;
     let changed = false;
-    if (decision.action === 'modify') {
+    // An approved escalation still carries the changes earlier rules asked for.
+    if (decision.action === 'modify' || (approved && (decision.modifications.model || decision.modifications.messages))) {
       wireBody = this.rewrite(route, wireBody, request, decision);
       changed = true;
       exchange.headers['x-warden-modified'] = modifiedHeader(decision);
@@ -162,8 +191,49 @@ export class GatewayHandler {
         stripInjectedUsage = true;
       }
     }
-    if (!upstream) throw new GatewayError(502, 'upstream_error', `no ${route.upstream} upstream is configured`);
-    await this.send(route, upstream, changed ? Buffer.from(JSON.stringify(wireBody)) : bytes, req, res, exchange, signal, stripInjectedUsage);
+    // Output stage: detector rules with apply_to output, and restore_in_response (see output-stage.ts).
+    exchange.output = createOutputStage(route, request, decision, this.policies().outputChecks(decision, auth.tenant));
+    if (exchange.output) record.output = exchange.output.record;
+    await this.send(route, { json: wireBody, bytes: changed ? Buffer.from(JSON.stringify(wireBody)) : bytes }, record.model, req, res, exchange, signal, stripInjectedUsage);
+  }
+
+  /**
+   * Holds the request until a human decides (seed 004). True when approved; a rejection or
+   * timeout throws the 403 in the caller's wire format; a client that left cancels it.
+   */
+  private async awaitApproval(req: IncomingMessage, route: Route, decision: Decision, auth: Authenticated, exchange: Exchange, signal: AbortSignal): Promise<boolean> {
+    const gate = this.approvals as ApprovalGate;
+    // Nothing can be sent before the decision (the status is unknown), so keep the idle TCP connection alive instead.
+    req.socket.setKeepAlive(true, 30_000);
+    req.socket.setTimeout(0);
+    const started = this.now();
+    const approval = await gate.hold({ decision, tenant: auth.tenant, route: route.id, model: exchange.record.model, signal });
+    exchange.record.approval = { id: approval.id, status: approval.status, waitedMs: this.now() - started, ...(approval.decidedBy ? { decidedBy: approval.decidedBy } : {}) };
+    exchange.headers['x-warden-approval-id'] = approval.id;
+    if (approval.status === 'approved') return true;
+    if (approval.status === 'rejected') {
+      const why = approval.resolutionReason ? `: ${approval.resolutionReason}` : '';
+      throw new RefusedError(decision, new GatewayError(403, 'approval_rejected', `the request was rejected by an approver (approval ${approval.id})${why}`));
+    }
+    if (approval.status === 'expired') {
+      throw new RefusedError(decision, new GatewayError(403, 'approval_timeout', `no approver decided within the approval timeout (approval ${approval.id}); ${decisionMessage(decision)}`));
+    }
+    // Cancelled: either the client left (nothing more to send) or the gateway is shutting down.
+    throw new GatewayError(503, 'approval_cancelled', `the gateway shut down while the request waited for approval ${approval.id}; send it again`);
+  }
+
+  /**
+   * The per-IP window of requests that failed to authenticate. `failed: false` only checks
+   * (an exhausted address is refused before its key is even looked at); `true` spends one.
+   */
+  private guardClient(req: IncomingMessage, headers: Record<string, string>, failed: boolean): void {
+    if (!this.ipLimiter) return;
+    const ip = clientIp(req);
+    const result = failed ? this.ipLimiter.hit(ip, this.now()) : this.ipLimiter.peek(ip, this.now());
+    Object.assign(headers, rateLimitHeaders(result));
+    if (!result.allowed) {
+      throw new GatewayError(429, 'rate_limited', `too many unauthenticated requests from this address (limit ${result.limit} per minute)`, null, { 'retry-after': String(result.resetSeconds) });
+    }
   }
 
   private rateLimit(auth: Authenticated, exchange: Exchange): void {
@@ -186,24 +256,34 @@ export class GatewayHandler {
     return rewritten;
   }
 
-  private async send(route: Route, upstream: Upstream, body: Buffer | undefined, req: IncomingMessage, res: ServerResponse, exchange: Exchange, signal: AbortSignal, stripInjectedUsage: boolean): Promise<void> {
+  private async send(route: Route, body: { json: Record<string, unknown>; bytes: Buffer } | undefined, model: string | undefined, req: IncomingMessage, res: ServerResponse, exchange: Exchange, signal: AbortSignal, stripInjectedUsage: boolean): Promise<void> {
     const { record } = exchange;
-    const result = await forward(
+    record.attempts = [];
+    const sent = await this.router.send(
       {
         route,
-        upstream,
-        method: route.method,
-        body,
-        clientHeaders: req.headers,
-        responseHeaders: exchange.headers,
-        stripInjectedUsage,
-        signal,
-        headersTimeoutMs: this.limits.headersTimeoutMs,
-        bodyTimeoutMs: this.limits.upstreamTimeoutMs,
-        requestId: record.requestId,
+        model,
+        // A fallback to another model rewrites only `model`; both wire formats keep it at the top level.
+        bodyFor: (target) => (!body ? undefined : target === model ? body.bytes : Buffer.from(JSON.stringify({ ...body.json, model: target }))),
+        attempts: record.attempts,
+        forward: {
+          route,
+          method: route.method,
+          clientHeaders: req.headers,
+          responseHeaders: exchange.headers,
+          stripInjectedUsage,
+          signal,
+          headersTimeoutMs: this.limits.headersTimeoutMs,
+          bodyTimeoutMs: this.limits.upstreamTimeoutMs,
+          requestId: record.requestId,
+          ...(exchange.output ? { output: exchange.output } : {}),
+        },
       },
       res,
     );
+    const { result } = sent;
+    record.upstream = sent.upstream;
+    if (sent.model !== undefined) record.model = sent.model;
     record.upstreamStatus = result.status;
     record.status = result.status;
     if (!route.billable) {
@@ -249,7 +329,8 @@ export class GatewayHandler {
   }
 
   async close(): Promise<void> {
-    await Promise.all(Object.values(this.upstreams).map((u) => u.pool.destroy()));
+    await this.approvals?.close();
+    await this.router.close();
   }
 }
 
@@ -280,6 +361,15 @@ function modifiedHeader(decision: Decision): string {
   const count = redactions.reduce((n, r) => n + r.count, 0);
   if (count) parts.push(`redactions=${count}`);
   return parts.join(', ') || 'true';
+}
+
+function rateLimitHeaders(result: RateLimitResult): Record<string, string> {
+  return { 'ratelimit-limit': String(result.limit), 'ratelimit-remaining': String(result.remaining), 'ratelimit-reset': String(result.resetSeconds) };
+}
+
+/** The socket's address: a forwarded-for header is the client's to forge, so it is not trusted. */
+function clientIp(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

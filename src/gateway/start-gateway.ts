@@ -20,6 +20,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const { port } = server.address() as AddressInfo;
   const shownHost = host.includes(':') ? `[${host}]` : host;
+  handler.approvals?.setListeningUrl(`http://${shownHost}:${port}`);
   return {
     url: `http://${shownHost}:${port}`,
     port,

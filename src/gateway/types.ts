@@ -2,6 +2,10 @@ import type { Decision, Tenant } from '../engine/types.js';
 import type { PolicySet } from '../engine/policy-set.js';
 import type { PricingPort } from '../engine/context.js';
 import type { TokenUsage } from '../pricing/index.js';
+import type { ApprovalGateOptions } from '../approvals/approval-gate.js';
+import type { ApprovalStatus } from '../approvals/types.js';
+import type { FailoverOptions, UpstreamAttempt } from './failover.js';
+import type { OutputRecord } from './output-stage.js';
 
 /**
  * A virtual key from the config file. Only the SHA-256 of the secret is kept
@@ -54,8 +58,20 @@ export interface GatewayOptions {
   keys: readonly KeyRecord[];
   upstreams: { openai?: UpstreamConfig; anthropic?: UpstreamConfig };
   limits?: GatewayLimits;
-  /** Per-key requests-per-minute limit (in memory); default 100. `false` turns it off. */
-  rateLimit?: { requestsPerMinute: number } | false;
+  /**
+   * Per-key requests-per-minute limit (in memory); default 100. Requests that fail to
+   * authenticate count per client IP (`unauthenticatedPerMinute`, default 60). `false` turns both off.
+   */
+  rateLimit?: { requestsPerMinute: number; unauthenticatedPerMinute?: number } | false;
+  /** The admin token (`WARDEN_ADMIN_TOKEN`) for `/api/v1/approvals`; without it the admin API answers 403. */
+  adminToken?: string;
+  /**
+   * Human approval of escalated calls. Held requests wait only when an admin token is set
+   * (someone can decide); otherwise, or with `false`, escalations answer 403 `approval_required`.
+   */
+  approvals?: Omit<ApprovalGateOptions, 'now'> | false;
+  /** Named extra upstreams, per-model fallbacks, retries and circuit breakers. */
+  failover?: FailoverOptions;
   /** Prices for the actual cost; defaults to the engine's catalog (`createPricing`). */
   pricing?: PricingPort;
   logger?: GatewayLogger;
@@ -98,6 +114,14 @@ export interface CompletionRecord {
   upstreamStatus?: number;
   /** True when the client went away before the response ended (the upstream call was aborted). */
   clientAborted: boolean;
+  /** What the output stage found in the response, per chunk (entity types and counts, never values). */
+  output?: OutputRecord;
+  /** The upstream that answered (`openai`, `anthropic` or a named one). */
+  upstream?: string;
+  /** Every upstream call made, in order, with retries and fallbacks. */
+  attempts?: UpstreamAttempt[];
+  /** The human approval an escalated call waited for. */
+  approval?: { id: string; status: ApprovalStatus; decidedBy?: string; waitedMs: number };
   startedAt: number;
   durationMs: number;
 }

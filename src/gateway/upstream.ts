@@ -3,6 +3,9 @@ import { Pool } from 'undici';
 import type { TokenUsage } from '../pricing/index.js';
 import { GatewayError } from './errors.js';
 import { findUsage } from './find-usage.js';
+import { relayCheckedJson } from './output-json.js';
+import type { OutputStage } from './output-stage.js';
+import { OutputStreamFilter } from './output-stream.js';
 import type { Route } from './routes.js';
 import { SseSplitter } from './sse.js';
 import type { UpstreamConfig } from './types.js';
@@ -44,12 +47,20 @@ export interface ForwardInput {
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
   requestId: string;
+  /** Output stage (detector rules on responses, placeholder restore); absent: relayed untouched. */
+  output?: OutputStage;
+  /** When it returns true for the upstream's status, the reply is dropped unsent so the caller can retry elsewhere. */
+  retryable?: (status: number) => boolean;
 }
 
 export interface ForwardResult {
   status: number;
   usage: TokenUsage | undefined;
   stream: boolean;
+  /** The reply was dropped (see `retryable`); nothing was written to the client. */
+  discarded?: boolean;
+  /** The dropped reply's `Retry-After`. */
+  retryAfter?: string;
 }
 
 const PASSED_RESPONSE_HEADERS = ['retry-after', 'openai-processing-ms', 'anthropic-organization-id'];
@@ -81,6 +92,11 @@ export async function forward(input: ForwardInput, res: ServerResponse): Promise
   } catch (err) {
     throw upstreamFailure(err, route.upstream);
   }
+  if (input.retryable?.(response.statusCode)) {
+    const retryAfter = response.headers['retry-after'];
+    await response.body.dump().catch(() => undefined);
+    return { status: response.statusCode, usage: undefined, stream: false, discarded: true, ...(typeof retryAfter === 'string' ? { retryAfter } : {}) };
+  }
 
   const contentType = String(response.headers['content-type'] ?? '');
   const out: Record<string, string> = { ...input.responseHeaders };
@@ -94,6 +110,11 @@ export async function forward(input: ForwardInput, res: ServerResponse): Promise
   const ok = response.statusCode >= 200 && response.statusCode < 300;
   const stream = ok && contentType.startsWith('text/event-stream');
   if (stream) out['cache-control'] = 'no-cache';
+  // Output stage: a checked JSON reply is read whole before its status is chosen (a block answers 403).
+  if (input.output && ok && !stream) {
+    const checked = await relayCheckedJson(response.body, res, response.statusCode, out, route.wire, input.output, (text) => route.wire.usage(findUsage(text)));
+    return { ...checked, stream };
+  }
   res.writeHead(response.statusCode, out);
   // Headers go out now: a stream's first byte should not wait for its first event.
   res.flushHeaders();
@@ -121,6 +142,7 @@ type Body = AsyncIterable<Buffer> & { pause?: () => void };
 async function relaySse(body: Body, res: ServerResponse, input: ForwardInput): Promise<TokenUsage | undefined> {
   const { wire } = input.route;
   const splitter = new SseSplitter();
+  const filter = input.output ? new OutputStreamFilter(input.output) : undefined;
   let usage: TokenUsage | undefined;
   for await (const chunk of body) {
     let out = '';
@@ -136,10 +158,18 @@ async function relaySse(body: Body, res: ServerResponse, input: ForwardInput): P
         usage = wire.streamUsage(data, usage);
         if (input.stripInjectedUsage && wire.isInjectedUsageEvent(data)) continue;
       }
-      out += event.raw;
+      // Output stage: rewrites text deltas, or ends the stream with an error event on a block.
+      const checked = filter ? filter.event(event) : { out: event.raw };
+      if ('block' in checked) {
+        res.write(out + wire.streamError({ status: checked.block.status, message: checked.block.message, code: checked.block.code, warden: input.output?.wardenRecord(), requestId: input.requestId }));
+        return usage;
+      }
+      out += checked.out;
     }
     if (out && !res.write(out)) await drained(res);
   }
+  const held = filter?.end();
+  if (held) res.write('block' in held ? wire.streamError({ status: held.block.status, message: held.block.message, code: held.block.code, warden: input.output?.wardenRecord(), requestId: input.requestId }) : held.out);
   const rest = splitter.end();
   if (rest) res.write(rest);
   return usage;

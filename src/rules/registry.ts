@@ -1,13 +1,18 @@
 import type { RuleKind } from '../engine/rule-kind.js';
 import { approvalThreshold } from './approval_threshold/index.js';
 import { contentFilter } from './content_filter/index.js';
+import { encoding } from './encoding/index.js';
+import { exfiltration } from './exfiltration/index.js';
 import { keyEnvironmentCheck } from './key_environment_check/index.js';
 import { maxCostPerRequest } from './max_cost_per_request/index.js';
 import { modelAccess } from './model_access/index.js';
 import { modelDowngrade } from './model_downgrade/index.js';
+import { pii } from './pii/index.js';
+import { promptInjection } from './prompt_injection/index.js';
+import { secrets } from './secrets/index.js';
 import { tokenCeiling } from './token_ceiling/index.js';
 
 /** Every built-in rule kind, by its `type` name. New kinds register here, never in a switch. */
 export const ruleKinds: ReadonlyMap<string, RuleKind> = new Map(
-  [modelAccess, keyEnvironmentCheck, tokenCeiling, maxCostPerRequest, contentFilter, approvalThreshold, modelDowngrade].map((k) => [k.type, k]),
+  [modelAccess, keyEnvironmentCheck, tokenCeiling, maxCostPerRequest, contentFilter, pii, secrets, promptInjection, encoding, exfiltration, approvalThreshold, modelDowngrade].map((k) => [k.type, k]),
 );
