@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type WardenConfig, loadConfig } from '../config/config.js';
+import { defaultPolicy, DEFAULT_POLICY_NAME } from '../config/default-policy.js';
 import { compilePolicies } from '../engine/engine.js';
 import { PolicyValidationError } from '../engine/errors.js';
 import { hashVirtualKey } from '../gateway/auth.js';
@@ -84,10 +85,13 @@ export async function serveCommand(args: string[], io: CliIo, env: NodeJS.Proces
   });
   let config: WardenConfig;
   let policies: ReturnType<typeof compilePolicies>;
+  let policyDocuments: readonly unknown[] = [];
   try {
     config = loadConfig(values.config);
     const pricing = config.file.pricing ?? {};
-    policies = compilePolicies(config.policyDocuments, {
+    const defaults = config.file.default_policy === false ? undefined : defaultPolicy(config.policyDocuments);
+    policyDocuments = defaults ? [...config.policyDocuments, defaults] : config.policyDocuments;
+    policies = compilePolicies(policyDocuments, {
       priceOverrides: pricing.overrides,
       unknownPrice: pricing.unknown_price,
       defaultMaxOutputTokens: pricing.default_max_output_tokens,
@@ -127,7 +131,10 @@ export async function serveCommand(args: string[], io: CliIo, env: NodeJS.Proces
 
   const lines = [`Warden gateway listening on ${gateway.url}`];
   lines.push(`  approvals: ${env.WARDEN_ADMIN_TOKEN ? `escalated calls wait for a human (${gateway.url}/api/v1/approvals)` : 'off: set WARDEN_ADMIN_TOKEN to hold escalated calls for approval (they answer 403 approval_required)'}`);
-  lines.push(`  policies: ${policies.policies.length ? `${policies.policies.length} (${policies.ruleCount} rules) from ${config.source}` : 'none yet; see docs/policies.md (a warden.yaml with `policies:` adds them)'}`);
+  const own = policies.policies.filter((p) => p.name !== DEFAULT_POLICY_NAME);
+  const defaults = policies.policies.find((p) => p.name === DEFAULT_POLICY_NAME);
+  lines.push(`  policies: ${own.length ? `${own.length} (${own.reduce((n, p) => n + p.rules.length, 0)} rules) from ${config.source}` : 'none of your own yet; see docs/policies.md (a warden.yaml with `policies:` adds them)'}`);
+  if (defaults) lines.push(`  default policy: ${defaults.rules.map((r) => r.type).join(', ')} (rule types your policies do not set; default_policy: false turns it off)`);
   lines.push(`  upstreams: ${Object.entries(ups).map(([name, u]) => `${name} -> ${u.baseUrl}${u.apiKey ? '' : ' (no API key set)'}`).join(', ') || 'none: set OPENAI_API_KEY / ANTHROPIC_API_KEY (and *_BASE_URL) before calling'}`);
   if (shownKey) {
     lines.push('', 'Created a development key (shown once; only its hash is kept in .warden/):', `  ${shownKey}`);

@@ -59,6 +59,7 @@ export const configSchema = z
     port: z.number().int().min(0).max(65535).optional(),
     host: z.string().min(1).optional(),
     data_dir: z.string().min(1).optional().describe('where embedded state lives; default ./.warden'),
+    default_policy: z.boolean().optional().describe('apply the default policy for rule types no policy configures (default true)'),
     policies: z.array(z.union([z.string().min(1), z.record(z.string(), z.unknown())])).optional().describe('policy files (paths) or inline documents'),
     keys: z.array(keySchema).optional(),
     upstreams: z.object({ openai: upstreamSchema.optional(), anthropic: upstreamSchema.optional() }).catchall(namedUpstreamSchema).optional(),

@@ -99,6 +99,7 @@ upstreams:
     );
     const served = await serve(cwd, {});
     expect(served.banner).toContain('policies: 1 (1 rules)');
+    expect(served.banner).toContain('default policy: secrets, pii, prompt_injection, exfiltration, encoding');
     expect(existsSync(join(cwd, '.warden/dev-key.json'))).toBe(false);
     const client = new OpenAI({ baseURL: `${served.url}/v1`, apiKey: 'wk_team_0123456789abcdef', maxRetries: 0 });
     const before = mock.requests.length;
@@ -109,6 +110,12 @@ upstreams:
     const ok = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
     expect(ok.choices[0]?.message.content).toBe('Echo: hi');
     expect(mock.requests.at(-1)?.headers.authorization).toBe('Bearer sk-from-config');
+    // The default policy fills in what warden.yaml leaves unset: secrets are blocked.
+    const secret = await client.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'deploy with AKIAZ7QKXJ3MPLW4TRVN and go' }] })
+      .catch((e: unknown) => e);
+    expect(secret).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    expect(JSON.stringify((secret as InstanceType<typeof OpenAI.PermissionDeniedError>).error)).not.toContain('AKIAZ7QKXJ3MPLW4TRVN');
     expect(await stop(served)).toBe(0);
   });
 
