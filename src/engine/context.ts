@@ -5,7 +5,14 @@ import type { CostEstimate, LlmRequest, Message, Tenant } from './types.js';
 export interface PricingPort {
   price(provider: string | undefined, model: string): { inputPerMTok: number; outputPerMTok: number; source: 'override' | 'catalog' } | undefined;
   countTokens(text: string, model: string | undefined): { tokens: number; approximate: boolean };
+  /**
+   * Most tokens `countTokens` can return per UTF-8 byte (default 1.2: a BPE token is at
+   * least one byte, and approximate counts add 20%). Lets rules decide from a cheap bound.
+   */
+  maxTokensPerByte?: number;
 }
+
+const DEFAULT_MAX_TOKENS_PER_BYTE = 1.2;
 
 export interface ContextOptions {
   pricing: PricingPort;
@@ -45,6 +52,7 @@ export class DecisionContext implements EvalContext {
   private cachedTexts: string[] | undefined;
   private cachedTokens: { tokens: number; approximate: boolean } | undefined;
   private cachedEstimate: CostEstimate | undefined;
+  private cachedBound: number | undefined;
   skippedParts = 0;
 
   constructor(
@@ -69,6 +77,7 @@ export class DecisionContext implements EvalContext {
       this.cachedTexts = undefined;
       this.cachedTokens = undefined;
       this.cachedEstimate = undefined;
+      this.cachedBound = undefined;
     }
   }
 
@@ -103,6 +112,31 @@ export class DecisionContext implements EvalContext {
 
   inputTokens(): number {
     return this.tokens().tokens;
+  }
+
+  /**
+   * An upper bound of `inputTokens()` from byte lengths alone: exact tokenization costs tens
+   * of microseconds per 2 KB, and most requests are nowhere near a ceiling or a cost limit.
+   */
+  inputTokensAtMost(): number {
+    if (this.cachedTokens) return this.cachedTokens.tokens;
+    if (this.cachedBound === undefined) {
+      let bytes = 0;
+      for (const text of this.texts()) bytes += Buffer.byteLength(text, 'utf8');
+      if (this.request.tools?.length) bytes += Buffer.byteLength(JSON.stringify(this.request.tools), 'utf8');
+      const perByte = this.options.pricing.maxTokensPerByte ?? DEFAULT_MAX_TOKENS_PER_BYTE;
+      this.cachedBound = Math.ceil(bytes * perByte) + REPLY_PRIMING_TOKENS + this.messages.length * MESSAGE_OVERHEAD_TOKENS;
+    }
+    return this.cachedBound;
+  }
+
+  /** An upper bound of the worst-case cost (null when the model has no known price). */
+  costAtMost(): number | null {
+    if (this.cachedEstimate) return this.cachedEstimate.costUsd;
+    const price = this.model ? this.options.pricing.price(this.request.provider, this.model) : undefined;
+    if (!price) return null;
+    const maxOutputTokens = this.request.maxOutputTokens ?? this.options.defaultMaxOutputTokens;
+    return (this.inputTokensAtMost() * price.inputPerMTok + maxOutputTokens * price.outputPerMTok) / 1e6;
   }
 
   estimate(model?: string): CostEstimate {

@@ -173,12 +173,12 @@ export class PolicySet {
     }
 
     final ??= escalation;
-    const estimate = ctx.estimate();
     const base = {
       outcomes,
       modifications,
       claims,
-      estimate,
+      // Filled in below as a lazy field: tokenizing costs more than the rest of a typical decide().
+      estimate: undefined as unknown as Decision['estimate'],
       requestId: request.requestId,
       timestamp: new Date(now).toISOString(),
       user: tenant.user ?? request.endUser ?? null,
@@ -187,7 +187,7 @@ export class PolicySet {
     };
     if (final) {
       const { rule, result } = final;
-      return {
+      return withLazyEstimate(ctx, {
         ...base,
         // A refused call reserves nothing; an escalated one reserves once approved.
         claims: result.outcome === 'escalate' ? claims : [],
@@ -198,28 +198,42 @@ export class PolicySet {
         reason: result.reason,
         ...(result.outcome === 'throttle' ? { retryAfterSeconds: result.retryAfterSeconds } : {}),
         durationUs: (performance.now() - started) * 1000,
-      };
+      });
     }
     if (firstModifier) {
-      return {
+      return withLazyEstimate(ctx, {
         ...base,
         action: 'modify',
         policy: firstModifier.policy,
         rule: firstModifier.name,
         reason: modifyReasons.join('; '),
         durationUs: (performance.now() - started) * 1000,
-      };
+      });
     }
     const shadowed = outcomes.find((o) => o.shadow && SHADOW_REPORTED.has(o.outcome));
-    return {
+    return withLazyEstimate(ctx, {
       ...base,
       action: 'allow',
       policy: null,
       rule: null,
       reason: shadowed ? `allowed (monitor: ${shadowed.rule} in ${shadowed.policy} would ${shadowed.outcome}: ${shadowed.reason})` : 'allowed',
       durationUs: (performance.now() - started) * 1000,
-    };
+    });
   }
+}
+
+/** Makes `decision.estimate` compute on first read (then a plain value), from the final context. */
+function withLazyEstimate(ctx: DecisionContext, decision: Decision): Decision {
+  Object.defineProperty(decision, 'estimate', {
+    configurable: true,
+    enumerable: true,
+    get() {
+      const value = ctx.estimate();
+      Object.defineProperty(decision, 'estimate', { value, enumerable: true, writable: true, configurable: true });
+      return value;
+    },
+  });
+  return decision;
 }
 
 function outcome(rule: CompiledRule, result: RuleResult, t0: number): RuleOutcome {

@@ -16,6 +16,8 @@ export const maxCostPerRequest = defineRuleKind({
     const limit = config.max_usd;
     const verdict = config.action === 'flag' ? 'flag' : 'block';
     return (ctx) => {
+      const bound = ctx.costAtMost();
+      if (bound !== null && bound <= limit) return { outcome: 'pass', reason: `estimated at most ${formatUsd(bound)}, within ${formatUsd(limit)}` };
       const cost = costOrUnknown(ctx, config.unknown_price);
       if (typeof cost !== 'number') return cost;
       if (cost <= limit) return { outcome: 'pass', reason: `estimated ${formatUsd(cost)} within ${formatUsd(limit)}` };

@@ -31,6 +31,8 @@ export const modelDowngrade = defineRuleKind({
       if (model === to) return { outcome: 'pass', reason: `already ${to}` };
       if (only && !only(model)) return { outcome: 'skip', reason: `model "${model}" not in models` };
       if (threshold === undefined) return { outcome: 'modify', reason: `model ${model} downgraded to ${to}`, patch: { model: to } };
+      const bound = ctx.costAtMost();
+      if (bound !== null && bound <= threshold) return { outcome: 'pass', reason: `estimated at most ${formatUsd(bound)}, within ${formatUsd(threshold)}` };
       const cost = costOrUnknown(ctx, 'allow');
       if (typeof cost !== 'number') return cost;
       if (cost <= threshold) return { outcome: 'pass', reason: `estimated ${formatUsd(cost)} within ${formatUsd(threshold)}` };
