@@ -1,0 +1,13 @@
+export type * from './store.js';
+export { ADMIN_ROLES, APPROVAL_STATUSES, ORG_POLICY_TYPES } from './store.js';
+export { canonicalJson, chainHash, GENESIS_HASH } from './audit-chain.js';
+export { keyStatus } from './key-status.js';
+export type { KeyStatus } from './key-status.js';
+export { openStore } from './open-store.js';
+export type { OpenStoreOptions } from './open-store.js';
+export { DEFAULT_SQLITE_PATH, openSqliteStore } from './sqlite/sqlite-store.js';
+export type { SqliteStoreOptions } from './sqlite/sqlite-store.js';
+export { openPostgresStore } from './postgres/postgres-store.js';
+export type { PostgresStoreOptions } from './postgres/postgres-store.js';
+export { StoreConflictError } from './store-conflict-error.js';
+export { StoreInputError } from './store-input-error.js';
