@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const ALL = ['engine', 'detectors', 'counters', 'audit', 'gateway'];
+const ALL = ['engine', 'detectors', 'counters', 'audit', 'sdk', 'gateway'];
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : ALL;
 const dir = fileURLToPath(new URL('.', import.meta.url));
 let failed = 0;
