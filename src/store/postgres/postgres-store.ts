@@ -3,8 +3,10 @@ import type { Store } from '../store.js';
 import { StoreInputError } from '../store-input-error.js';
 import { applyMigrations } from '../sql/migrate.js';
 import { createSqlStore } from '../sql/sql-store.js';
-import { POSTGRES_MIGRATIONS } from './migrations.js';
+import { POSTGRES_TYPES, schemaMigrations } from '../sql/schema.js';
 import { PostgresDatabase } from './postgres-database.js';
+
+const POSTGRES_MIGRATIONS = schemaMigrations(POSTGRES_TYPES);
 
 export interface PostgresStoreOptions {
   /** `postgres://user@host:5432/db`, as in `DATABASE_URL`. */

@@ -4,8 +4,10 @@ import Database from 'better-sqlite3';
 import type { Store } from '../store.js';
 import { applyMigrations } from '../sql/migrate.js';
 import { createSqlStore } from '../sql/sql-store.js';
-import { SQLITE_MIGRATIONS } from './migrations.js';
+import { SQLITE_TYPES, schemaMigrations } from '../sql/schema.js';
 import { SqliteDatabase } from './sqlite-database.js';
+
+const SQLITE_MIGRATIONS = schemaMigrations(SQLITE_TYPES);
 
 /** Where the embedded store lives when nothing else is configured. */
 export const DEFAULT_SQLITE_PATH = join('.warden', 'warden.db');

@@ -1,19 +1,53 @@
-// Postgres schema, one numbered step at a time. The same tables and columns as the
-// SQLite adapter, with native types: timestamptz, jsonb, boolean, bigint.
-import type { Migration } from '../sql/migrate.js';
+// The schema, one numbered step at a time, written once for both adapters: only the
+// column types differ (SQLite keeps times as normalized ISO-8601 text, so text order is
+// time order; JSON as text; booleans as 0/1).
+import type { Migration } from './migrate.js';
 
-export const POSTGRES_MIGRATIONS: readonly Migration[] = [
+export interface SqlTypes {
+  time: string;
+  real: string;
+  json: string;
+  bool: string;
+  bigint: string;
+  /** An auto-incrementing integer primary key. */
+  serialKey: string;
+  /** Appended to tables whose rows are always read by their primary key (the audit chain). */
+  clusteredTable: string;
+}
+
+export const POSTGRES_TYPES: SqlTypes = {
+  time: 'TIMESTAMPTZ',
+  real: 'DOUBLE PRECISION',
+  json: 'JSONB',
+  bool: 'BOOLEAN',
+  bigint: 'BIGINT',
+  serialKey: 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY',
+  clusteredTable: '',
+};
+
+export const SQLITE_TYPES: SqlTypes = {
+  time: 'TEXT',
+  real: 'REAL',
+  json: 'TEXT',
+  bool: 'INTEGER',
+  bigint: 'INTEGER',
+  serialKey: 'INTEGER PRIMARY KEY AUTOINCREMENT',
+  clusteredTable: ' WITHOUT ROWID',
+};
+
+export function schemaMigrations(t: SqlTypes): readonly Migration[] {
+  return [
   {
     version: 1,
     name: 'tenants, credentials, policies, activity',
     statements: [
-      `CREATE TABLE orgs (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL)`,
+      `CREATE TABLE orgs (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at ${t.time} NOT NULL)`,
       `CREATE TABLE teams (
         org TEXT NOT NULL REFERENCES orgs (id) ON DELETE CASCADE,
         id TEXT NOT NULL,
         name TEXT NOT NULL,
-        daily_budget_usd DOUBLE PRECISION,
-        created_at TIMESTAMPTZ NOT NULL,
+        daily_budget_usd ${t.real},
+        created_at ${t.time} NOT NULL,
         PRIMARY KEY (org, id),
         UNIQUE (org, name)
       )`,
@@ -22,7 +56,7 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         id TEXT NOT NULL,
         email TEXT,
         name TEXT,
-        created_at TIMESTAMPTZ NOT NULL,
+        created_at ${t.time} NOT NULL,
         PRIMARY KEY (org, id),
         UNIQUE (org, email)
       )`,
@@ -39,11 +73,11 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         role TEXT,
         rpm_limit INTEGER,
         tpm_limit INTEGER,
-        max_budget DOUBLE PRECISION,
+        max_budget ${t.real},
         budget_duration TEXT,
-        expires_at TIMESTAMPTZ,
-        revoked_at TIMESTAMPTZ,
-        created_at TIMESTAMPTZ NOT NULL,
+        expires_at ${t.time},
+        revoked_at ${t.time},
+        created_at ${t.time} NOT NULL,
         PRIMARY KEY (org, id),
         FOREIGN KEY (org, team_id) REFERENCES teams (org, id),
         FOREIGN KEY (org, user_id) REFERENCES users (org, id)
@@ -55,59 +89,59 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         token_sha256 TEXT NOT NULL UNIQUE CHECK (length(token_sha256) = 64),
         role TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'viewer', 'team-admin')),
         team_id TEXT,
-        created_at TIMESTAMPTZ NOT NULL,
-        revoked_at TIMESTAMPTZ,
+        created_at ${t.time} NOT NULL,
+        revoked_at ${t.time},
         PRIMARY KEY (org, id),
         FOREIGN KEY (org, team_id) REFERENCES teams (org, id),
         CHECK (role <> 'team-admin' OR team_id IS NOT NULL)
       )`,
       `CREATE TABLE org_policies (
-        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id ${t.serialKey},
         org TEXT NOT NULL REFERENCES orgs (id) ON DELETE CASCADE,
         policy_type TEXT NOT NULL CHECK (policy_type IN
           ('approved_models', 'banned_patterns', 'key_environment_check', 'approval_required_threshold_cents')),
-        config JSONB NOT NULL,
-        enabled BOOLEAN NOT NULL,
-        updated_at TIMESTAMPTZ NOT NULL,
+        config ${t.json} NOT NULL,
+        enabled ${t.bool} NOT NULL,
+        updated_at ${t.time} NOT NULL,
         UNIQUE (org, policy_type)
       )`,
       `CREATE TABLE policy_documents (
         org TEXT NOT NULL REFERENCES orgs (id) ON DELETE CASCADE,
         name TEXT NOT NULL,
         version INTEGER NOT NULL,
-        document JSONB NOT NULL,
+        document ${t.json} NOT NULL,
         author TEXT,
         rolled_back_from INTEGER,
-        created_at TIMESTAMPTZ NOT NULL,
+        created_at ${t.time} NOT NULL,
         PRIMARY KEY (org, name, version)
       )`,
       // Data-plane tables take no foreign key to orgs: a journaled event must never be lost
       // because its org was configured in a file rather than created through the API.
       `CREATE TABLE events (
-        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        seq ${t.serialKey},
         org TEXT NOT NULL,
         id TEXT NOT NULL,
         request_id TEXT,
-        timestamp TIMESTAMPTZ NOT NULL,
-        ts_ms BIGINT NOT NULL,
+        timestamp ${t.time} NOT NULL,
+        ts_ms ${t.bigint} NOT NULL,
         model TEXT NOT NULL,
         input_tokens INTEGER NOT NULL,
         output_tokens INTEGER NOT NULL,
-        cost_usd DOUBLE PRECISION,
+        cost_usd ${t.real},
         environment TEXT,
         team_id TEXT,
         user_id TEXT,
         key_id TEXT,
-        labels JSONB NOT NULL,
+        labels ${t.json} NOT NULL,
         prompt TEXT,
-        prompt_redacted BOOLEAN NOT NULL,
-        created_at TIMESTAMPTZ NOT NULL,
+        prompt_redacted ${t.bool} NOT NULL,
+        created_at ${t.time} NOT NULL,
         UNIQUE (org, id)
       )`,
       `CREATE INDEX events_org_seq ON events (org, seq)`,
       `CREATE INDEX events_org_ts ON events (org, ts_ms)`,
       `CREATE TABLE violations (
-        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        seq ${t.serialKey},
         org TEXT NOT NULL,
         id TEXT NOT NULL,
         event_id TEXT,
@@ -116,8 +150,8 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         rule TEXT,
         severity TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
         reason TEXT NOT NULL,
-        created_at TIMESTAMPTZ NOT NULL,
-        acknowledged_at TIMESTAMPTZ,
+        created_at ${t.time} NOT NULL,
+        acknowledged_at ${t.time},
         UNIQUE (org, id)
       )`,
       `CREATE INDEX violations_org_seq ON violations (org, seq)`,
@@ -126,11 +160,11 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         id TEXT NOT NULL,
         request_id TEXT NOT NULL,
         status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'expired')),
-        record JSONB NOT NULL,
+        record ${t.json} NOT NULL,
         decided_by TEXT,
-        expires_at TIMESTAMPTZ,
-        created_at TIMESTAMPTZ NOT NULL,
-        updated_at TIMESTAMPTZ NOT NULL,
+        expires_at ${t.time},
+        created_at ${t.time} NOT NULL,
+        updated_at ${t.time} NOT NULL,
         PRIMARY KEY (org, id)
       )`,
       `CREATE INDEX approvals_org_status ON approvals (org, status)`,
@@ -140,12 +174,12 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     version: 2,
     name: 'audit chain',
     statements: [
-      // body is TEXT, not JSONB: the hash covers these exact bytes, and jsonb would re-serialize them.
+      // body is TEXT, not ${t.json}: the hash covers these exact bytes, and jsonb would re-serialize them.
       `CREATE TABLE audit_records (
         org TEXT NOT NULL,
-        seq BIGINT NOT NULL,
+        seq ${t.bigint} NOT NULL,
         request_id TEXT NOT NULL,
-        ts_ms BIGINT NOT NULL,
+        ts_ms ${t.bigint} NOT NULL,
         decision TEXT NOT NULL,
         key_id TEXT,
         team_id TEXT,
@@ -156,13 +190,14 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         hash TEXT NOT NULL,
         PRIMARY KEY (org, seq),
         UNIQUE (org, request_id)
-      )`,
+      )${t.clusteredTable}`,
       `CREATE INDEX audit_org_ts ON audit_records (org, ts_ms)`,
       `CREATE INDEX audit_org_key ON audit_records (org, key_id, seq)`,
       `CREATE INDEX audit_org_team ON audit_records (org, team_id, seq)`,
       `CREATE INDEX audit_org_user ON audit_records (org, user_id, seq)`,
-      `CREATE TABLE audit_heads (org TEXT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)`,
-      `CREATE TABLE audit_checkpoints (org TEXT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL, updated_at TIMESTAMPTZ NOT NULL)`,
+      `CREATE TABLE audit_heads (org TEXT PRIMARY KEY, seq ${t.bigint} NOT NULL, hash TEXT NOT NULL)`,
+      `CREATE TABLE audit_checkpoints (org TEXT PRIMARY KEY, seq ${t.bigint} NOT NULL, hash TEXT NOT NULL, updated_at ${t.time} NOT NULL)`,
     ],
   },
 ];
+}
