@@ -19,3 +19,7 @@ export {
   TagBasedModelDowngradeRule,
 } from './seed-rules.js';
 export type { Condition } from './seed-rules.js';
+export { connectWarden, ServerUnreachableError } from './server-link.js';
+export type { ServerLink, ServerLinkOptions } from './server-link.js';
+export { Journal } from './journal.js';
+export type { JournalEntry, JournalOptions, JournalStats } from './journal.js';
