@@ -1,6 +1,7 @@
 // Engine benchmark: decide() latency for a 20-rule org policy and for 10,000 rules across
 // 1,000 teams, compile time and memory. Run: npm run bench -- engine  (or: npx tsx bench/engine.ts)
 import { performance } from 'node:perf_hooks';
+import { defaultPolicy } from '../src/config/default-policy.js';
 import { compilePolicies } from '../src/engine/engine.js';
 import type { LlmRequest, Tenant } from '../src/engine/types.js';
 import { fmt, machine, summarize } from './stats.js';
@@ -142,6 +143,14 @@ const fresh = Array.from({ length: 5000 }, (_, i) => conversation(i, true));
 rows.push(measure(`20 rules, ~2 KB all-new prose (no cache hits)`, 5000, (i) => set20.decide(fresh[i % 5000] as LlmRequest, tenant20, now)));
 const unseen = Array.from({ length: 5000 }, (_, i) => conversation(i, true, identifiers));
 rows.push(measure(`20 rules, ~2 KB all-new identifiers and numbers (worst case for token counting)`, 5000, (i) => set20.decide(unseen[i % 5000] as LlmRequest, tenant20, now)));
+
+// DESIGN's headline: the shipped default policy (every detector) on a ~2 KB prompt, alone and
+// together with the 20-rule org policy.
+const defaults = defaultPolicy([]) as Record<string, unknown>;
+const setDefault = compilePolicies([defaults], { unknownPrice: 'allow' });
+rows.push(measure(`default policy (secrets, pii, injection, exfiltration, encoding), ~2 KB conversation`, N, (i) => setDefault.decide(reqs[i % N] as LlmRequest, tenant20, now)));
+const setBoth = compilePolicies([...orgPolicy20(), defaults], { unknownPrice: 'allow' });
+rows.push(measure(`20 rules + default policy (all detectors), ~2 KB conversation`, N, (i) => setBoth.decide(reqs[i % N] as LlmRequest, tenant20, now)));
 
 // 2. 10,000 rules across 1,000 teams
 const before = heapMb();
