@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { CompiledPolicy, CompiledRule, ScopeLevel } from './compile.js';
+import { budgetHierarchyIssues } from '../rules/budget/hierarchy.js';
 import { type ContextOptions, DecisionContext } from './context.js';
+import { PolicyValidationError } from './errors.js';
 import type { OutputCheck } from './rule-kind.js';
 import type { Decision, LlmRequest, Modifications, RuleOutcome, RuleResult, Tenant, CounterClaim } from './types.js';
 
@@ -45,6 +47,9 @@ export class PolicySet {
     readonly revision: string,
     private readonly options: ContextOptions,
   ) {
+    // Seed 004: a child budget above its parent's is refused when written, not discovered at run time.
+    const hierarchy = budgetHierarchyIssues(policies);
+    if (hierarchy.length) throw new PolicyValidationError(hierarchy);
     for (const level of Object.keys(LEVEL_ORDER) as ScopeLevel[]) this.index.set(level, new Map());
     let count = 0;
     for (const policy of policies) {

@@ -97,11 +97,29 @@ export interface CounterClaim {
   rule: string;
   /** What the counter is kept for: `org:acme`, `team:acme/search`, `session:abc`, ... */
   scope: string;
-  metric: 'usd' | 'tokens' | 'requests';
-  window: 'day' | 'month' | 'none';
+  /**
+   * `usd` (amounts in USD), `tokens`, `requests`; `concurrent` (a slot freed when the call
+   * ends); `dedup` (1 per identical request); `tool_calls` (settled to the tool calls the
+   * response made; the call is refused once the count already passed `limit`).
+   */
+  metric: 'usd' | 'tokens' | 'requests' | 'concurrent' | 'dedup' | 'tool_calls';
+  /** Calendar windows reset at UTC midnight / the first of the month; `sliding` uses `windowSeconds`. */
+  window: 'day' | 'month' | 'none' | 'sliding';
+  /** Length of a `sliding` window. */
+  windowSeconds?: number;
   limit: number;
   /** Worst-case amount of this call (settled to the actual after the call). */
   amount: number;
+  /**
+   * `forecast`: not reserved; the host reads the scope's daily spend over `lookbackDays`
+   * and refuses when 30 days at that rate (this call included) would pass `limit`.
+   */
+  kind?: 'reserve' | 'forecast';
+  lookbackDays?: number;
+  /** Let the call through unmetered when the counter store is unreachable (default: refuse). */
+  failOpen?: boolean;
+  /** Code of a refusal; by default `budget_exceeded` for calendar and total windows, `rate_limited` for sliding ones. */
+  code?: string;
 }
 
 export type RuleResult =

@@ -21,6 +21,9 @@ export interface Guarded {
   /** The body to send: the caller's, or the rewritten one for a modify decision. */
   body: Record<string, unknown>;
   decision: Decision;
+  request: LlmRequest;
+  /** True when `onDecision` waits for the counter store's verdict (the call carries claims). */
+  reportPending: boolean;
 }
 
 /**
@@ -38,14 +41,16 @@ export function guard(route: string, body: Record<string, unknown>, callLabels: 
   // Seed 003 reads the end user from labels (`user_id`).
   const tenant: Tenant = labels.user_id && !settings.tenant.user ? { ...settings.tenant, user: labels.user_id } : settings.tenant;
   const decision = settings.engine.decide(request, tenant, settings.now());
-  settings.onDecision?.(decision, request);
+  // An allowed call with claims may still be refused by its budgets: report the final decision then.
+  const reportPending = decision.claims.length > 0 && (decision.action === 'allow' || decision.action === 'modify');
+  if (!reportPending) settings.onDecision?.(decision, request);
   if (decision.action === 'block' || decision.action === 'throttle' || decision.action === 'escalate') {
     throw new PolicyViolationError(decision, request.model);
   }
-  if (decision.action !== 'modify') return { body, decision };
+  if (decision.action !== 'modify') return { body, decision, request, reportPending };
   const rewritten = modifiedBody(parse, body, request.messages, decision.modifications);
   if (!rewritten) {
     throw new PolicyViolationError({ ...decision, action: 'block', code: 'policy_violation', reason: 'a redaction rule matched, but this request shape cannot be redacted safely, so it was not sent' }, request.model);
   }
-  return { body: rewritten, decision };
+  return { body: rewritten, decision, request, reportPending };
 }

@@ -1,8 +1,11 @@
-import type { EngineOptions } from '../engine/engine.js';
+import type { CounterStore } from '../counters/counter-store.js';
+import { createMemoryCounterStore } from '../counters/memory/memory-store.js';
+import { type EngineOptions, createPricing } from '../engine/engine.js';
 import type { PolicyDocument } from '../engine/policy-document.js';
 import type { Decision, LlmRequest, Tenant } from '../engine/types.js';
 import { type EnforcementConfig, enforcementRules } from './enforcement-config.js';
 import { type GuardSettings, guard } from './guard.js';
+import { type MeterSettings, meteredCall } from './metered-call.js';
 import { PolicyEngine } from './policy-engine.js';
 
 export interface WardenOptions {
@@ -23,6 +26,13 @@ export interface WardenOptions {
   engineOptions?: EngineOptions;
   /** Called with every decision, allowed or not, before the provider is called. */
   onDecision?: (decision: Decision, request: LlmRequest) => void;
+  /**
+   * Where budgets, limits, dedup and tool-call counts are kept; default a memory store per
+   * wrapped client. Give the gateway's Redis store to share budgets with it and other processes.
+   */
+  counters?: CounterStore;
+  /** How long a reservation holds if this process dies mid-call; default 15 min. */
+  leaseMs?: number;
   /** Injected clock (ms since epoch). */
   now?: () => number;
 }
@@ -75,6 +85,12 @@ export function wrapClient<T extends object>(client: T, hooks: Hooks, options: W
     now: options.now ?? Date.now,
     onDecision: options.onDecision,
   };
+  const meter: MeterSettings = {
+    counters: options.counters ?? createMemoryCounterStore(),
+    pricing: engine.options.pricing ?? createPricing(engine.options.priceOverrides),
+    now: settings.now,
+    ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
+  };
   const parents = new Set<string>();
   for (const path of Object.keys(hooks)) {
     const parts = path.split('.');
@@ -103,7 +119,17 @@ export function wrapClient<T extends object>(client: T, hooks: Hooks, options: W
             } catch (err) {
               return Promise.reject(err);
             }
-            return (value as (b: unknown, o?: unknown) => unknown).call(obj, guarded.body, sendOptions);
+            const { decision } = guarded;
+            // Without budgets or limits the call is the client's own, unchanged (and synchronous).
+            if (decision.claims.length === 0) return (value as (b: unknown, o?: unknown) => unknown).call(obj, guarded.body, sendOptions);
+            let sendBody = guarded.body;
+            const askUsage = route === 'openai.chat' && sendBody.stream === true && !usageRequested(sendBody);
+            // A streamed call is billed from its usage chunk: ask for it, as the gateway does.
+            if (askUsage) sendBody = { ...sendBody, stream_options: { ...(isObject(sendBody.stream_options) ? sendBody.stream_options : {}), include_usage: true } };
+            const send = () => (value as (b: unknown, o?: unknown) => unknown).call(obj, sendBody, sendOptions);
+            const { request, reportPending } = guarded;
+            const report = reportPending && settings.onDecision ? (final: Decision) => settings.onDecision?.(final, request) : undefined;
+            return meteredCall(decision, route.split('.')[0] as string, send, meter, { hideUsageChunk: askUsage, ...(report ? { report } : {}) });
           };
         }
         if (parents.has(here) && value && typeof value === 'object') return proxy(value, here);
@@ -111,4 +137,12 @@ export function wrapClient<T extends object>(client: T, hooks: Hooks, options: W
       },
     });
   return proxy(client, '');
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+function usageRequested(body: Record<string, unknown>): boolean {
+  return isObject(body.stream_options) && body.stream_options.include_usage === true;
 }

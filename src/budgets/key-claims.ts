@@ -1,0 +1,39 @@
+import type { CounterClaim, Decision } from '../engine/types.js';
+
+/** What a virtual key sets for itself when it is created (`tpm_limit`, `max_budget`, `budget_duration`). */
+export interface KeyLimits {
+  id: string;
+  org: string;
+  tpmLimit?: number;
+  maxBudgetUsd?: number;
+  budgetDuration?: string;
+}
+
+export const KEY_POLICY = 'virtual_key';
+
+/**
+ * `1d` → the UTC day, `1mo` → the calendar month, `Nd` / `Nh` / `Nm` → a sliding window.
+ * Throws a RangeError naming the accepted forms.
+ */
+export function parseBudgetDuration(text: string): Pick<CounterClaim, 'window' | 'windowSeconds'> {
+  if (text === '1d') return { window: 'day' };
+  if (text === '1mo') return { window: 'month' };
+  const m = /^([1-9][0-9]{0,3})(d|h|m)$/.exec(text);
+  if (!m) throw new RangeError(`budget_duration "${text}": expected 1d, 1mo, or a number of days, hours or minutes such as 30d, 12h, 90m`);
+  const unit = m[2] === 'd' ? 86_400 : m[2] === 'h' ? 3_600 : 60;
+  return { window: 'sliding', windowSeconds: Number(m[1]) * unit };
+}
+
+/** The key's own limits as claims, reserved with the policies' claims in the same step. */
+export function keyClaims(key: KeyLimits, decision: Decision): CounterClaim[] {
+  const out: CounterClaim[] = [];
+  const scope = `key:${key.org}/${key.id}`;
+  if (key.maxBudgetUsd !== undefined) {
+    out.push({ policy: KEY_POLICY, rule: 'max_budget', code: 'budget_exceeded', scope, metric: 'usd', ...parseBudgetDuration(key.budgetDuration ?? '1mo'), limit: key.maxBudgetUsd, amount: decision.estimate.costUsd ?? 0 });
+  }
+  if (key.tpmLimit !== undefined) {
+    const tokens = decision.estimate.inputTokens + decision.estimate.maxOutputTokens;
+    out.push({ policy: KEY_POLICY, rule: 'tpm_limit', scope, metric: 'tokens', window: 'sliding', windowSeconds: 60, limit: key.tpmLimit, amount: tokens });
+  }
+  return out;
+}
