@@ -8,6 +8,7 @@ Usage:
   warden serve [--port N] [--host H] [--config FILE]
                                           start the gateway (default 127.0.0.1:8080)
   warden mock-upstream [--port N]         a local stand-in for OpenAI and Anthropic (demo, tests)
+  warden audit verify [--org ORG]         check the audit hash chain (exit 0 intact, 1 broken)
 ${POLICY_USAGE.split('\n').slice(1).join('\n')}`;
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -19,6 +20,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       case 'serve': {
         const { serveCommand } = await import('./serve-command.js');
         return await serveCommand(rest, io);
+      }
+      case 'audit': {
+        const { auditCommand } = await import('./audit-command.js');
+        return await auditCommand(rest, io);
       }
       case 'mock-upstream': {
         const { mockUpstreamCommand } = await import('./mock-upstream-command.js');

@@ -4,10 +4,15 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type WardenConfig, loadConfig } from '../config/config.js';
 import { defaultPolicy, DEFAULT_POLICY_NAME } from '../config/default-policy.js';
-import { compilePolicies } from '../engine/engine.js';
+import { createRedisCounterStore } from '../counters/redis/redis-store.js';
+import { compilePolicies, createPricing } from '../engine/engine.js';
 import { PolicyValidationError } from '../engine/errors.js';
+import { keyBudgetIssue } from '../rules/budget/hierarchy.js';
 import { hashVirtualKey } from '../gateway/auth.js';
 import { startGateway } from '../gateway/index.js';
+import { storeProbe } from '../observability/health-checks.js';
+import { type ServeObservability, serveObservability } from '../observability/serve-observability.js';
+import { openControlPlane } from '../policies-live/control-plane.js';
 import type { GatewayOptions, KeyRecord, UpstreamConfig } from '../gateway/types.js';
 import { type CliIo, UsageError } from './io.js';
 
@@ -96,6 +101,12 @@ export async function serveCommand(args: string[], io: CliIo, env: NodeJS.Proces
       unknownPrice: pricing.unknown_price,
       defaultMaxOutputTokens: pricing.default_max_output_tokens,
     }, config.source);
+    // A key's own budget cannot exceed its team's (seed 004): refused at startup, with its path.
+    const keyIssues = config.keys.flatMap((k, i) => {
+      const message = keyBudgetIssue(policies.policies, k);
+      return message ? [{ path: `keys[${i}].max_budget`, message }] : [];
+    });
+    if (keyIssues.length) throw new PolicyValidationError(keyIssues, config.source);
   } catch (err) {
     if (err instanceof PolicyValidationError) {
       io.err(`warden: ${err.message}\n`);
@@ -119,17 +130,46 @@ export async function serveCommand(args: string[], io: CliIo, env: NodeJS.Proces
   }
   const ups = upstreams(config, env);
   const limits = config.file.limits;
+  let ops: ServeObservability;
+  try {
+    ops = serveObservability(env);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  // Shared across replicas with REDIS_URL; without it each process counts alone. Not awaited:
+  // the gateway starts, and budget rules answer 503 (fail closed) until Redis is reachable.
+  const counters = env.REDIS_URL ? createRedisCounterStore({ url: env.REDIS_URL }) : undefined;
+  // The store (DATABASE_URL, else SQLite in the data dir): admin API, stored keys, live per-org policies, audit.
+  const control = await openControlPlane({
+    env,
+    dataDir,
+    baseDocuments: config.policyDocuments,
+    defaultPolicy: config.file.default_policy !== false,
+    engine: { pricing: createPricing(config.file.pricing?.overrides), unknownPrice: config.file.pricing?.unknown_price, defaultMaxOutputTokens: config.file.pricing?.default_max_output_tokens },
+    ...(config.source !== undefined ? { source: config.source } : {}),
+    configKeys: keys,
+    webhooks: (config.file.approvals?.webhooks ?? []).map((w) => ({ url: w.url, format: w.format, ...(w.secret !== undefined ? { secret: w.secret } : {}) })),
+    logger: ops.logger,
+  });
   const gateway = await startGateway({
+    ...(counters ? { counters } : {}),
+    pricing: createPricing(config.file.pricing?.overrides),
     port,
     host,
-    policies,
     keys,
     upstreams: ups,
     limits: { maxBodyBytes: limits?.max_body_bytes, upstreamTimeoutMs: limits?.upstream_timeout_ms },
     ...governanceOptions(config, env),
+    ...control.gatewayOptions,
+    logger: ops.logger,
+    drainMs: ops.drainMs,
+    health: [storeProbe(control.store)],
   });
 
   const lines = [`Warden gateway listening on ${gateway.url}`];
+  lines.push(`  counters: ${counters ? 'Redis (REDIS_URL): budgets and limits are shared by every replica' : 'in memory: budgets and limits count per process (set REDIS_URL to share them)'}`);
+  lines.push(`  store: ${control.describe()}`);
+  lines.push(`  admin API: ${gateway.url}/api/v1/ ${env.WARDEN_ADMIN_TOKEN ? '(WARDEN_ADMIN_TOKEN is the owner of org "default"; see docs/api.md)' : '(set WARDEN_ADMIN_TOKEN to create the first owner)'}`);
   lines.push(`  approvals: ${env.WARDEN_ADMIN_TOKEN ? `escalated calls wait for a human (${gateway.url}/api/v1/approvals)` : 'off: set WARDEN_ADMIN_TOKEN to hold escalated calls for approval (they answer 403 approval_required)'}`);
   const own = policies.policies.filter((p) => p.name !== DEFAULT_POLICY_NAME);
   const defaults = policies.policies.find((p) => p.name === DEFAULT_POLICY_NAME);
@@ -153,11 +193,17 @@ export async function serveCommand(args: string[], io: CliIo, env: NodeJS.Proces
   const stop = (signal: string) => {
     io.out(`\n${signal}: closing\n`);
     gateway.close().then(
-      () => {
+      async () => {
+        await control.close();
+        await counters?.close();
+        await ops.shutdown();
         process.exitCode = 0;
+        // Exit even if a client library still holds a handle; everything is flushed by now.
+        setTimeout(() => process.exit(0), 1_000).unref();
       },
-      (err: unknown) => {
+      async (err: unknown) => {
         io.err(`warden: close failed: ${(err as Error).message}\n`);
+        await ops.shutdown();
         process.exitCode = 1;
       },
     );

@@ -7,6 +7,16 @@ import { formatPath, PolicyValidationError } from '../engine/errors.js';
 import { parsePolicyText } from '../engine/policy-document.js';
 import { hashVirtualKey } from '../gateway/auth.js';
 import type { KeyRecord } from '../gateway/types.js';
+import { parseBudgetDuration } from '../budgets/key-claims.js';
+
+function validDuration(text: string): boolean {
+  try {
+    parseBudgetDuration(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const keySchema = z
   .object({
@@ -19,6 +29,13 @@ const keySchema = z
     environment: z.string().min(1).optional(),
     role: z.string().min(1).optional(),
     rpm_limit: z.number().int().positive().optional().describe('requests per minute for this key'),
+    tpm_limit: z.number().int().positive().optional().describe('tokens (input + output) per sliding minute for this key'),
+    max_budget: z.number().positive().finite().optional().describe('USD this key may spend per budget_duration'),
+    budget_duration: z
+      .string()
+      .refine((d) => validDuration(d), { message: 'expected 1d, 1mo, or a number of days, hours or minutes such as 30d, 12h, 90m' })
+      .optional()
+      .describe('window of max_budget: 1d (UTC day), 1mo (calendar month, default), 30d, 12h (sliding)'),
   })
   .strict()
   .refine((k) => (k.key === undefined) !== (k.key_sha256 === undefined), { message: 'give exactly one of key or key_sha256', path: ['key'] });
@@ -176,6 +193,9 @@ export function loadConfig(path: string | undefined, cwd = process.cwd()): Warde
     environment: k.environment,
     role: k.role,
     ...(k.rpm_limit !== undefined ? { rpmLimit: k.rpm_limit } : {}),
+    ...(k.tpm_limit !== undefined ? { tpmLimit: k.tpm_limit } : {}),
+    ...(k.max_budget !== undefined ? { maxBudgetUsd: k.max_budget } : {}),
+    ...(k.budget_duration !== undefined ? { budgetDuration: k.budget_duration } : {}),
   }));
   const ids = new Set<string>();
   keys.forEach((k, i) => {

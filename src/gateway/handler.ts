@@ -10,6 +10,9 @@ import { estimateCostUsd } from '../pricing/index.js';
 import { requestParsers } from '../providers/parse-request.js';
 import { InvalidRequestBodyError, type BodyRequest } from '../providers/request-shape.js';
 import { ApprovalGate } from '../approvals/approval-gate.js';
+import { type Reservation, enforce, keyClaims, release as releaseReservation, settle as settleReservation } from '../budgets/index.js';
+import type { CounterStore } from '../counters/counter-store.js';
+import { createMemoryCounterStore } from '../counters/memory/memory-store.js';
 import { AdminApi, isAdminApprovalsPath } from './admin-api.js';
 import { AdminAuth } from './admin-auth.js';
 import { type Authenticated, KeyRing, presentedKey } from './auth.js';
@@ -21,6 +24,8 @@ import { modifiedBody } from '../providers/rewrite-body.js';
 import { type OutputStage, createOutputStage } from './output-stage.js';
 import { ROUTES, type Route, guessWire } from './routes.js';
 import type { CompletionRecord, GatewayLogger, GatewayOptions } from './types.js';
+import { GatewayObservability } from '../observability/gateway-observability.js';
+import type { RequestTrace } from '../observability/request-trace.js';
 import { UpstreamRouter } from './failover.js';
 import type { WireFormat } from './wire-formats.js';
 
@@ -38,8 +43,12 @@ interface Exchange {
   headers: Record<string, string>;
   /** False until the request body was read to its end. */
   bodyRead: boolean;
+  /** Span, timings and metrics of this request (src/observability). */
+  trace: RequestTrace;
   /** Checks (and restores placeholders in) the response; absent when no rule asks to. */
   output?: OutputStage;
+  /** Budget and limit capacity held for this call, settled or released once it ends. */
+  reservation?: Reservation;
 }
 
 /**
@@ -60,9 +69,13 @@ export class GatewayHandler {
   private readonly now: () => number;
   private readonly newRequestId: () => string;
   private readonly limits: typeof DEFAULTS;
+  /** `/metrics`, `/readyz`, spans and the per-request log line. */
+  readonly observability: GatewayObservability;
+  private readonly counters: CounterStore;
 
   constructor(private readonly options: GatewayOptions) {
     this.keys = new KeyRing(options.keys);
+    this.counters = options.counters ?? createMemoryCounterStore();
     const rpm = options.rateLimit === false ? undefined : (options.rateLimit?.requestsPerMinute ?? DEFAULTS.requestsPerMinute);
     this.limiter = rpm === undefined ? undefined : new RequestRateLimiter(rpm);
     this.ipLimiter = options.rateLimit === false ? undefined : new RequestRateLimiter(options.rateLimit?.unauthenticatedPerMinute ?? UNAUTHENTICATED_PER_MINUTE);
@@ -77,11 +90,14 @@ export class GatewayHandler {
     this.policies = typeof policies === 'function' ? policies : () => policies;
     this.newRequestId = options.requestId ?? (() => `req_${randomBytes(12).toString('hex')}`);
     this.limits = { ...DEFAULTS, ...definedOnly(options.limits ?? {}) };
+    const probes = [...(options.counters ? [{ name: 'counters', ping: () => this.counters.ping() }] : []), ...(options.health ?? [])];
+    this.observability = new GatewayObservability({ options: options.observability, health: probes, logger: this.logger, policiesLoaded: () => this.policies() !== undefined, approvals: this.approvals, knownModel: (provider, model) => this.pricing.price(provider, model) !== undefined, counters: this.counters, now: this.now });
   }
 
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? '/').split('?', 1)[0] as string;
     const requestId = this.newRequestId();
+    if (this.observability.serve(path, req, res, requestId)) return;
     if (path === '/healthz' && req.method === 'GET') {
       // Probes are never refused; they show (not spend) the caller's unauthenticated window.
       const window = this.ipLimiter?.peek(clientIp(req), this.now());
@@ -89,9 +105,10 @@ export class GatewayHandler {
       return;
     }
     res.setHeader('x-request-id', requestId);
-    if (isAdminApprovalsPath(path)) {
+    if (isAdminApprovalsPath(path) || (this.options.adminApi && path.startsWith('/api/v1/'))) {
       const headers: Record<string, string> = { 'x-request-id': requestId };
-      this.admin.handle({ req, res, path, headers, guard: (failed) => this.guardClient(req, headers, failed) }).catch(() => res.destroy());
+      const api = isAdminApprovalsPath(path) ? this.admin : (this.options.adminApi as NonNullable<GatewayOptions['adminApi']>);
+      api.handle({ req, res, path, headers, guard: (failed) => this.guardClient(req, headers, failed) }).catch(() => res.destroy());
       return;
     }
     const route = ROUTES.get(`${req.method} ${path}`);
@@ -100,6 +117,7 @@ export class GatewayHandler {
       wire: route?.wire ?? guessWire(path, req.headers),
       headers: { 'x-request-id': requestId },
       bodyRead: req.complete,
+      trace: this.observability.begin(req, route?.id, path),
     };
     const controller = new AbortController();
     // Report once both the flow has settled (usage and cost known) and the response is closed.
@@ -114,6 +132,7 @@ export class GatewayHandler {
       }
       settle();
     });
+    const release = this.options.audit ? holdEnd(res) : undefined;
     this.run(req, res, route, exchange, controller.signal)
       .catch((err: unknown) => {
         try {
@@ -122,6 +141,7 @@ export class GatewayHandler {
           res.destroy();
         }
       })
+      .then(() => (release ? this.audit(exchange, res, release) : undefined))
       .finally(settle);
   };
 
@@ -133,13 +153,15 @@ export class GatewayHandler {
       throw new GatewayError(404, 'not_found', `no route ${record.method} ${record.path}`);
     }
 
-    const auth = this.keys.authenticate(presentedKey(req.headers));
-    if (!auth) {
+    const secret = presentedKey(req.headers);
+    const found = this.keys.authenticate(secret) ?? (secret && this.options.resolveKey ? await this.options.resolveKey(secret) : undefined);
+    if (!found || typeof found === 'string') {
       this.guardClient(req, exchange.headers, true);
-      throw new GatewayError(401, 'unauthorized', 'invalid or missing Warden API key (send Authorization: Bearer <key> or x-api-key)');
+      throw new GatewayError(401, 'unauthorized', (typeof found === 'string' && found) || 'invalid or missing Warden API key (send Authorization: Bearer <key> or x-api-key)');
     }
+    const auth = found;
     record.tenant = auth.tenant;
-    this.rateLimit(auth, exchange);
+    const deferredLimit = this.rateLimit(auth, exchange, route.decides);
 
     if (!route.decides) {
       req.resume();
@@ -166,10 +188,20 @@ export class GatewayHandler {
     record.stream = request.stream;
     record.model = request.model;
 
-    const decision = this.policies().decide(request, auth.tenant, this.now());
+    // One set for the whole request: a live swap never changes the rules under a call in flight.
+    const policies = this.options.policiesFor ? this.options.policiesFor(auth.tenant) : this.policies();
+    const decision = policies.decide(request, auth.tenant, this.now());
     record.decision = decision;
+    exchange.trace.decided(decision, route.upstream, request.model);
     const approved = decision.action === 'escalate' && this.approvals ? await this.awaitApproval(req, route, decision, auth, exchange, signal) : false;
     if (!approved) refuseUnlessAllowed(decision);
+    // The default per-key limit yields to a rate_limit rule on this key (one limit, not two).
+    if (deferredLimit && !keyRateLimited(decision, auth)) this.rateLimit(auth, exchange, false);
+    // After approval: a held call must not keep budget reserved while a human decides.
+    // Checked first so a call without budgets or limits costs no extra await.
+    const metered = decision.claims.length > 0 || auth.record.maxBudgetUsd !== undefined || auth.record.tpmLimit !== undefined;
+    const reservation = metered ? await this.reserve(decision, auth, exchange) : undefined;
+    if (reservation) exchange.reservation = reservation;
 
     let wireBody = body as Record<string, unknown>;
     let changed = false;
@@ -192,9 +224,66 @@ export class GatewayHandler {
       }
     }
     // Output stage: detector rules with apply_to output, and restore_in_response (see output-stage.ts).
-    exchange.output = createOutputStage(route, request, decision, this.policies().outputChecks(decision, auth.tenant));
+    exchange.output = createOutputStage(route, request, decision, policies.outputChecks(decision, auth.tenant));
     if (exchange.output) record.output = exchange.output.record;
-    await this.send(route, { json: wireBody, bytes: changed ? Buffer.from(JSON.stringify(wireBody)) : bytes }, record.model, req, res, exchange, signal, stripInjectedUsage);
+    try {
+      await this.send(route, { json: wireBody, bytes: changed ? Buffer.from(JSON.stringify(wireBody)) : bytes }, record.model, req, res, exchange, signal, stripInjectedUsage);
+    } finally {
+      if (exchange.reservation) await this.finishReservation(exchange, exchange.reservation);
+    }
+  }
+
+  /**
+   * Reserves the decision's claims (and the key's own `max_budget` / `tpm_limit`) in one
+   * atomic step; a refusal answers 429 (503 when the store is down and a rule fails closed).
+   */
+  private async reserve(decision: Decision, auth: Authenticated, exchange: Exchange): Promise<Reservation | undefined> {
+    const own = keyClaims(auth.record, decision);
+    const full = own.length ? { ...decision, claims: [...decision.claims, ...own] } : decision;
+    if (full.claims.length === 0) return undefined;
+    const result = await enforce(full, this.counters, { now: this.now(), ...(this.options.leaseMs !== undefined ? { leaseMs: this.options.leaseMs } : {}) });
+    const { record } = exchange;
+    if (!result.ok) {
+      record.decision = result.decision;
+      const refused = result.decision;
+      const headers: Record<string, string> = {};
+      if (refused.retryAfterSeconds !== undefined) headers['retry-after'] = String(refused.retryAfterSeconds);
+      // Waiting will not help (a spent session total), or not within a client's retry loop
+      // (a daily budget): tell the official SDKs not to retry at once.
+      if (result.status === 429 && (refused.retryAfterSeconds === undefined || refused.retryAfterSeconds > 60)) headers['x-should-retry'] = 'false';
+      throw new RefusedError(refused, new GatewayError(result.status, refused.code ?? 'budget_exceeded', decisionMessage(refused), null, headers));
+    }
+    if (result.rateLimit) {
+      exchange.headers['ratelimit-limit'] = String(result.rateLimit.limit);
+      exchange.headers['ratelimit-remaining'] = String(result.rateLimit.remaining);
+      exchange.headers['ratelimit-reset'] = String(result.rateLimit.resetSeconds);
+    }
+    if (result.unmetered) {
+      record.counters = { outcome: 'unmetered', detail: result.unmetered };
+      this.logger.warn({ requestId: record.requestId, detail: result.unmetered }, 'call not metered');
+    }
+    return result.reservation ?? undefined;
+  }
+
+  /** Settles to the actual usage once the upstream answered; releases when it failed or the client left before any usage. */
+  private async finishReservation(exchange: Exchange, reservation: Reservation): Promise<void> {
+    const { record } = exchange;
+    const now = this.now();
+    const answered = record.upstreamStatus !== undefined && record.upstreamStatus < 400;
+    try {
+      if (answered && (record.usage !== undefined || !record.clientAborted)) {
+        const tokens = record.usage ? record.usage.inputTokens + record.usage.outputTokens : null;
+        await settleReservation(reservation, { costUsd: record.usage ? record.costUsd : null, tokens }, now);
+        record.counters = { outcome: 'settled' };
+      } else {
+        await releaseReservation(reservation, now);
+        record.counters = { outcome: 'released' };
+      }
+    } catch (err) {
+      // The lease gives the amount back on its own; the call itself already happened.
+      record.counters = { outcome: 'error', detail: (err as Error).message };
+      this.logger.warn({ requestId: record.requestId, err: (err as Error).message }, 'counter settle failed');
+    }
   }
 
   /**
@@ -236,15 +325,22 @@ export class GatewayHandler {
     }
   }
 
-  private rateLimit(auth: Authenticated, exchange: Exchange): void {
-    if (!this.limiter) return;
-    const result = this.limiter.hit(auth.record.id, this.now(), auth.record.rpmLimit);
+  /**
+   * The in-memory per-key window. For a call that will be decided, the default limit is
+   * only checked here (`defer`) and spent after the decision, unless a rule limits the key;
+   * a key's own `rpm_limit` is spent at once. True when the spend was deferred.
+   */
+  private rateLimit(auth: Authenticated, exchange: Exchange, defer: boolean): boolean {
+    if (!this.limiter) return false;
+    const deferred = defer && auth.record.rpmLimit === undefined;
+    const result = deferred ? this.limiter.peek(auth.record.id, this.now()) : this.limiter.hit(auth.record.id, this.now(), auth.record.rpmLimit);
     exchange.headers['ratelimit-limit'] = String(result.limit);
     exchange.headers['ratelimit-remaining'] = String(result.remaining);
     exchange.headers['ratelimit-reset'] = String(result.resetSeconds);
     if (!result.allowed) {
       throw new GatewayError(429, 'rate_limited', `rate limit of ${result.limit} requests per minute reached for this key`, null, { 'retry-after': String(result.resetSeconds) });
     }
+    return deferred;
   }
 
   /** The body to forward for a modify decision; fails closed when a redaction did not take. */
@@ -276,6 +372,7 @@ export class GatewayHandler {
           headersTimeoutMs: this.limits.headersTimeoutMs,
           bodyTimeoutMs: this.limits.upstreamTimeoutMs,
           requestId: record.requestId,
+          trace: exchange.trace,
           ...(exchange.output ? { output: exchange.output } : {}),
         },
       },
@@ -316,10 +413,26 @@ export class GatewayHandler {
     sendWireError(res, exchange.wire, exchange.record.requestId, error, warden, !exchange.bodyRead);
   }
 
+  /** Appends a decided request's audit record, then lets the held response end; a failed append cuts it instead. */
+  private async audit(exchange: Exchange, res: ServerResponse, release: (deliver: boolean) => void): Promise<void> {
+    const { record } = exchange;
+    if (!record.decision) return release(true);
+    if (!record.status) record.status = res.statusCode;
+    record.durationMs = this.now() - record.startedAt;
+    try {
+      await (this.options.audit as NonNullable<GatewayOptions['audit']>)(record);
+      release(true);
+    } catch (err) {
+      this.logger.error({ requestId: record.requestId, err: (err as Error)?.message }, 'audit append failed; the response was cut so no delivered response lacks its record');
+      release(false);
+    }
+  }
+
   private complete(exchange: Exchange, res: ServerResponse): void {
     const { record } = exchange;
     if (!record.status) record.status = res.statusCode;
     record.durationMs = this.now() - record.startedAt;
+    this.observability.complete(exchange.trace, record, exchange.headers);
     if (!this.options.onComplete) return;
     try {
       this.options.onComplete(record);
@@ -353,6 +466,12 @@ function refuseUnlessAllowed(decision: Decision): void {
   throw new RefusedError(decision, new GatewayError(status, code, decisionMessage(decision), null, headers));
 }
 
+/** True when a `rate_limit` rule counts this key's requests (it replaces the gateway default). */
+function keyRateLimited(decision: Decision, auth: Authenticated): boolean {
+  const scope = `key:${auth.tenant.org}/${auth.record.id}`;
+  return decision.claims.some((c) => c.metric === 'requests' && c.window === 'sliding' && c.scope === scope);
+}
+
 /** `model=gpt-4o-mini, redactions=2`: what Warden changed, never the values it removed. */
 function modifiedHeader(decision: Decision): string {
   const parts: string[] = [];
@@ -361,6 +480,25 @@ function modifiedHeader(decision: Decision): string {
   const count = redactions.reduce((n, r) => n + r.count, 0);
   if (count) parts.push(`redactions=${count}`);
   return parts.join(', ') || 'true';
+}
+
+/**
+ * Holds `res.end` until released, so the audit append sits between the last body bytes and
+ * the end of the response (for streams: before the terminating chunk).
+ */
+function holdEnd(res: ServerResponse): (deliver: boolean) => void {
+  const end = res.end;
+  let held: unknown[] | undefined;
+  res.end = function heldEnd(this: ServerResponse, ...args: unknown[]) {
+    held = args;
+    return this;
+  } as ServerResponse['end'];
+  return (deliver) => {
+    res.end = end;
+    if (!held) return;
+    if (deliver) (end as (...args: unknown[]) => ServerResponse).apply(res, held);
+    else res.destroy();
+  };
 }
 
 function rateLimitHeaders(result: RateLimitResult): Record<string, string> {

@@ -2,10 +2,14 @@ import type { Decision, Tenant } from '../engine/types.js';
 import type { PolicySet } from '../engine/policy-set.js';
 import type { PricingPort } from '../engine/context.js';
 import type { TokenUsage } from '../pricing/index.js';
+import type { CounterStore } from '../counters/counter-store.js';
 import type { ApprovalGateOptions } from '../approvals/approval-gate.js';
 import type { ApprovalStatus } from '../approvals/types.js';
 import type { FailoverOptions, UpstreamAttempt } from './failover.js';
 import type { OutputRecord } from './output-stage.js';
+import type { AdminRequest } from './admin-api.js';
+import type { Authenticated } from './auth.js';
+import type { HealthProbe, ObservabilityOptions } from '../observability/types.js';
 
 /**
  * A virtual key from the config file. Only the SHA-256 of the secret is kept
@@ -22,6 +26,12 @@ export interface KeyRecord {
   role?: string;
   /** Requests per minute for this key; overrides the gateway default. */
   rpmLimit?: number;
+  /** Tokens (input + output) per sliding minute for this key. */
+  tpmLimit?: number;
+  /** USD this key may spend per `budgetDuration`; checked with every other budget in one reservation. */
+  maxBudgetUsd?: number;
+  /** `1d` (UTC day), `1mo` (calendar month), `Nd` / `Nh` (sliding); default `1mo`. */
+  budgetDuration?: string;
 }
 
 export interface UpstreamConfig {
@@ -72,11 +82,38 @@ export interface GatewayOptions {
   approvals?: Omit<ApprovalGateOptions, 'now'> | false;
   /** Named extra upstreams, per-model fallbacks, retries and circuit breakers. */
   failover?: FailoverOptions;
+  /**
+   * Where budgets and limits are counted; default an in-process memory store. Share one
+   * Redis store (`connectRedisCounterStore`) across replicas and SDK processes for exact totals.
+   */
+  counters?: CounterStore;
+  /** How long a reservation holds before it returns on its own; default 15 min (longer than the longest call). */
+  leaseMs?: number;
   /** Prices for the actual cost; defaults to the engine's catalog (`createPricing`). */
   pricing?: PricingPort;
   logger?: GatewayLogger;
+  /** Dependencies `/readyz` pings besides `counters` (a database, ...); see docs/operations.md. */
+  health?: readonly HealthProbe[];
+  /** Metrics registry, tracer provider and label caps (src/observability). */
+  observability?: ObservabilityOptions;
+  /** How long close() lets requests in flight (streams included) finish before cutting them; default 5 s. */
+  drainMs?: number;
   /** Called once per request after the response ended (or failed); errors thrown here are logged. */
   onComplete?: (record: CompletionRecord) => void;
+  /**
+   * Keys made through the admin API, asked when a presented key is not in `keys`. A string
+   * is why a known key may not be used (revoked, expired): the 401 names it.
+   */
+  resolveKey?: (secret: string) => Promise<Authenticated | string | undefined>;
+  /** The policy set of the caller's org (a Map lookup); replaces `policies` for decisions. */
+  policiesFor?: (tenant: Tenant) => PolicySet;
+  /**
+   * Makes the audit record of a decided request durable. The response's final bytes wait
+   * for it, so no delivered response lacks its record; a failed append cuts the response.
+   */
+  audit?: (record: CompletionRecord) => Promise<void>;
+  /** Answers the rest of `/api/v1/` (the REST admin API, src/admin). */
+  adminApi?: AdminRoutes;
   /** Injected clock (ms since epoch) and request-id source, for tests. */
   now?: () => number;
   requestId?: () => string;
@@ -120,8 +157,15 @@ export interface CompletionRecord {
   upstream?: string;
   /** Every upstream call made, in order, with retries and fallbacks. */
   attempts?: UpstreamAttempt[];
+  /** Budget and limit reservation: `settled`, `released`, or `unmetered` (store down, rules fail open), with why. */
+  counters?: { outcome: 'settled' | 'released' | 'unmetered' | 'error'; detail?: string };
   /** The human approval an escalated call waited for. */
   approval?: { id: string; status: ApprovalStatus; decidedBy?: string; waitedMs: number };
   startedAt: number;
   durationMs: number;
+}
+
+/** A handler for admin paths the gateway does not answer itself. */
+export interface AdminRoutes {
+  handle(input: AdminRequest): Promise<void>;
 }

@@ -9,6 +9,7 @@ import { OutputStreamFilter } from './output-stream.js';
 import type { Route } from './routes.js';
 import { SseSplitter } from './sse.js';
 import type { UpstreamConfig } from './types.js';
+import type { UpstreamTrace } from '../observability/types.js';
 
 /** One provider endpoint: an undici Pool (DESIGN: global fetch measured 4x slower) and its key. */
 export class Upstream {
@@ -51,6 +52,8 @@ export interface ForwardInput {
   output?: OutputStage;
   /** When it returns true for the upstream's status, the reply is dropped unsent so the caller can retry elsewhere. */
   retryable?: (status: number) => boolean;
+  /** Spans, `traceparent` and timings of this request (src/observability). */
+  trace?: UpstreamTrace;
 }
 
 export interface ForwardResult {
@@ -71,9 +74,14 @@ const PASSED_RESPONSE_HEADERS = ['retry-after', 'openai-processing-ms', 'anthrop
  * usage read from the tail. The upstream's own errors pass through unchanged; they are
  * already in the caller's wire format.
  */
-export async function forward(input: ForwardInput, res: ServerResponse): Promise<ForwardResult> {
+export function forward(input: ForwardInput, res: ServerResponse): Promise<ForwardResult> {
+  // Each call gets its own client span, whose context goes upstream as `traceparent`.
+  return input.trace ? input.trace.upstreamCall(input, (traceHeaders) => forwardOnce(input, res, traceHeaders)) : forwardOnce(input, res, undefined);
+}
+
+async function forwardOnce(input: ForwardInput, res: ServerResponse, traceHeaders: Record<string, string> | undefined): Promise<ForwardResult> {
   const { route, upstream } = input;
-  const headers: Record<string, string> = { ...route.wire.upstreamHeaders(upstream.key(), input.clientHeaders), accept: 'application/json, text/event-stream' };
+  const headers: Record<string, string> = { ...route.wire.upstreamHeaders(upstream.key(), input.clientHeaders), accept: 'application/json, text/event-stream', ...traceHeaders };
   if (input.body) {
     headers['content-type'] = 'application/json';
     headers['content-length'] = String(input.body.length);
@@ -166,6 +174,7 @@ async function relaySse(body: Body, res: ServerResponse, input: ForwardInput): P
       }
       out += checked.out;
     }
+    if (out) input.trace?.firstChunk();
     if (out && !res.write(out)) await drained(res);
   }
   const held = filter?.end();

@@ -25,7 +25,8 @@ interface Served {
 async function serve(cwd: string, env: Record<string, string>, args: string[] = []): Promise<Served> {
   const child = spawn(process.execPath, ['--import', TSX, MAIN, 'serve', '--port', '0', ...args], {
     cwd,
-    env: { ...process.env, ...env, PORT: '' },
+    // The embedded defaults (SQLite under cwd, memory counters): runs never share state.
+    env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', WARDEN_ADMIN_TOKEN: '', ...env, PORT: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -122,7 +123,7 @@ upstreams:
   it('refuses an invalid warden.yaml with the path of every error and exit 1', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'warden-serve-'));
     writeFileSync(join(cwd, 'warden.yaml'), 'port: "eighty"\nkeys:\n  - id: k\n    org: acme\npolicies:\n  - policy_name: p\n    rules: [{ type: content_filter, patterns: ["(x"] }]\n');
-    const child = spawn(process.execPath, ['--import', TSX, MAIN, 'serve'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', TSX, MAIN, 'serve'], { cwd, env: { ...process.env, DATABASE_URL: '', REDIS_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     const [code] = await once(child, 'exit');

@@ -1,0 +1,10 @@
+export { AdminError } from './admin-error.js';
+export { ADMIN_ROUTES, AdminHttpApi } from './admin-server.js';
+export type { AdminApiOptions, AdminHttpRequest } from './admin-server.js';
+export { StoreKeyResolver } from './key-resolver.js';
+export type { ResolvedKey } from './key-resolver.js';
+export { BOOTSTRAP_ORG, bootstrapOwner } from './principal.js';
+export type { Principal } from './principal.js';
+export type { AdminDeps, AdminLogger } from './route.js';
+export { createViolationNotifier } from './violation-webhooks.js';
+export type { ViolationNotifier } from './violation-webhooks.js';

@@ -1,0 +1,12 @@
+export { GatewayObservability } from './gateway-observability.js';
+export type { GatewayObservabilityInput } from './gateway-observability.js';
+export { GatewayMetrics } from './gateway-metrics.js';
+export { HealthChecks, storeProbe } from './health-checks.js';
+export type { Readiness, ProbeState } from './health-checks.js';
+export { RequestTrace } from './request-trace.js';
+export { createLogger, flushLogger } from './create-logger.js';
+export { completionFields } from './completion-log.js';
+export { startTracing } from './start-tracing.js';
+export type { HealthProbe, ObservabilityOptions, UpstreamTrace } from './types.js';
+export { serveObservability, DEFAULT_DRAIN_MS } from './serve-observability.js';
+export type { ServeObservability } from './serve-observability.js';

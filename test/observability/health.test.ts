@@ -1,0 +1,81 @@
+// `/healthz` and `/readyz`: liveness without dependencies, readiness from cached, time-bounded
+// probes of the counter store and other registered components.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryCounterStore } from '../../src/counters/memory/memory-store.js';
+import { HealthChecks } from '../../src/observability/health-checks.js';
+import { type Stack, startStack } from '../gateway/harness.js';
+import { scrape, value } from './scrape.js';
+
+describe('HealthChecks', () => {
+  it('caches probe results and times out a probe that hangs', async () => {
+    let pings = 0;
+    const checks = new HealthChecks(
+      [
+        { name: 'db', ping: async () => void pings++ },
+        { name: 'broken', ping: () => Promise.reject(new Error('postgres://user:hunter2@db/warden refused')) },
+        { name: 'hung', ping: () => new Promise<void>(() => undefined) },
+      ],
+      { cacheMs: 60_000, probeTimeoutMs: 30, answerWithinMs: 5 },
+    );
+    // The first answer comes before the hung probe's timeout: what is known so far.
+    const first = await checks.readiness();
+    expect(first.ready).toBe(false);
+    expect(first.checks.db).toBe('up');
+    expect(first.checks.hung).toBe('unknown');
+    await new Promise((r) => setTimeout(r, 50));
+    const settled = await checks.readiness();
+    expect(settled.checks).toEqual({ db: 'up', broken: 'down', hung: 'down' });
+    expect(JSON.stringify(settled)).not.toContain('hunter2');
+    await checks.readiness();
+    expect(pings).toBe(1);
+  });
+});
+
+describe('GET /healthz and /readyz', () => {
+  let stack: Stack;
+  let storeUp = true;
+  const counters = createMemoryCounterStore();
+  beforeAll(async () => {
+    stack = await startStack({
+      counters,
+      health: [{ name: 'store', ping: async () => { if (!storeUp) throw new Error('down'); } }],
+    });
+  });
+  afterAll(() => stack.close());
+
+  it('answers liveness without touching dependencies', async () => {
+    const res = await fetch(`${stack.gateway.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('is ready when counters, store and policies are, answers fast from the cache, and reports a failed component', async () => {
+    const res = await fetch(`${stack.gateway.url}/readyz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ready', checks: { counters: 'up', store: 'up', policies: 'up' } });
+    expect(res.headers.get('x-request-id')).toMatch(/^req_/);
+
+    const times: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const t0 = performance.now();
+      await (await fetch(`${stack.gateway.url}/readyz`)).text();
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    expect(times[10]).toBeLessThan(10);
+
+    const { samples } = await scrape(stack.gateway.url);
+    expect(value(samples, 'warden_component_up', { component: 'counters' })).toBe(1);
+    expect(value(samples, 'warden_component_up', { component: 'store' })).toBe(1);
+
+    storeUp = false;
+    // Past the ~1 s cache, the next probe sees the store down.
+    await new Promise((r) => setTimeout(r, 1_100));
+    await fetch(`${stack.gateway.url}/readyz`);
+    const down = await fetch(`${stack.gateway.url}/readyz`);
+    expect(down.status).toBe(503);
+    expect(await down.json()).toEqual({ status: 'not_ready', checks: { counters: 'up', store: 'down', policies: 'up' } });
+    expect(value((await scrape(stack.gateway.url)).samples, 'warden_component_up', { component: 'store' })).toBe(0);
+    storeUp = true;
+  });
+});
