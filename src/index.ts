@@ -18,3 +18,5 @@ export type * from './engine/types.js';
 export { requestParsers, detectRoute } from './providers/parse-request.js';
 export { InvalidRequestBodyError } from './providers/request-shape.js';
 export * from './sdk/index.js';
+// Counter stores for budgets and limits shared across SDK processes and gateways.
+export * from './counters/index.js';

@@ -5,6 +5,19 @@ function pad(text: string, width: number): string {
   return text.length >= width ? `${text} ` : text + ' '.repeat(width - text.length);
 }
 
+function windowText(claim: Decision['claims'][number]): string {
+  switch (claim.window) {
+    case 'day':
+      return 'per UTC day';
+    case 'month':
+      return 'per UTC month';
+    case 'sliding':
+      return `per ${claim.windowSeconds ?? 60} s, sliding`;
+    default:
+      return 'in total';
+  }
+}
+
 /** The decision and why, for people (`warden policy explain`). */
 export function formatDecision(decision: Decision): string {
   const { estimate, modifications } = decision;
@@ -19,7 +32,11 @@ export function formatDecision(decision: Decision): string {
   );
   if (modifications.model) lines.push(`changed:  model ${modifications.model.from ?? '(none)'} -> ${modifications.model.to} by ${modifications.model.rule}`);
   for (const r of modifications.redactions) lines.push(`redacted: ${r.entity} x${r.count}`);
-  for (const c of decision.claims) lines.push(`reserve:  ${c.metric === 'usd' ? formatUsd(c.amount) : c.amount} against ${c.scope} (${c.limit} ${c.metric} per ${c.window}) — ${c.rule}`);
+  for (const c of decision.claims) {
+    const amount = c.metric === 'usd' ? formatUsd(c.amount) : `${c.amount} ${c.metric}`;
+    const limit = c.metric === 'usd' ? formatUsd(c.limit) : `${c.limit} ${c.metric}`;
+    lines.push(`reserve:  ${amount} against ${c.scope} (limit ${limit} ${windowText(c)}) — ${c.rule}`);
+  }
   if (decision.outcomes.length) {
     lines.push('', 'rules evaluated, in order:');
     for (const o of decision.outcomes) {

@@ -15,7 +15,8 @@ export const POLICY_USAGE = `Usage:
   warden policy schema                    print the JSON Schema of a policy document
   warden policy explain FILE --request REQ.json [options]
                                           decide a saved OpenAI or Anthropic request body
-    --environment ENV  --org ORG  --team TEAM  --user USER  --role ROLE  --key-prefix PREFIX
+    --environment ENV  --org ORG  --team TEAM  --user USER  --role ROLE
+    --key-id ID  --key-prefix PREFIX  --session ID  --mission ID
     --labels '{"plan":"free"}'  --route openai.chat|openai.responses|openai.embeddings|anthropic.messages
     --unknown-price block|allow  --json (print the decision record as JSON)
 `;
@@ -74,6 +75,9 @@ function explain(args: string[], io: CliIo): number {
       user: { type: 'string' },
       role: { type: 'string' },
       'key-prefix': { type: 'string' },
+      'key-id': { type: 'string' },
+      session: { type: 'string' },
+      mission: { type: 'string' },
       labels: { type: 'string' },
       route: { type: 'string' },
       'unknown-price': { type: 'string' },
@@ -119,6 +123,8 @@ function explain(args: string[], io: CliIo): number {
   let request: LlmRequest;
   try {
     request = { ...parse(body), requestId: 'req_explain', labels };
+    if (values.session) request.sessionId = values.session;
+    if (values.mission) request.missionId = values.mission;
   } catch (err) {
     if (err instanceof InvalidRequestBodyError) {
       io.err(`${values.request}: ${err.message}\n`);
@@ -133,6 +139,7 @@ function explain(args: string[], io: CliIo): number {
     role: values.role,
     environment: values.environment,
     keyPrefix: values['key-prefix']?.slice(0, 16),
+    keyId: values['key-id'],
   };
   const decision = set.decide(request, tenant);
   io.out(values.json ? `${JSON.stringify(decisionRecord(decision, request.model), null, 2)}\n` : formatDecision(decision));

@@ -99,6 +99,17 @@ describe('warden policy explain', () => {
     expect(record.outcomes.some((o: { rule: string }) => o.rule === 'free_plan_to_mini')).toBe(true);
   });
 
+  it('explains session and key-scoped limits with --session and --key-id', async () => {
+    const policyFile = file('limits.yaml', 'policy_name: limits\nrules:\n  - { type: rate_limit, scope: key, requests_per_minute: 60 }\n  - { type: budget, scope: session, window: total, max_usd: 2 }\n');
+    const req = file('limits-req.json', JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], max_tokens: 100 }));
+    const without = await run('policy', 'explain', policyFile, '--request', req);
+    expect(without.out).toContain('the call names no session');
+    const { code, out } = await run('policy', 'explain', policyFile, '--request', req, '--session', 's1', '--key-id', 'k1');
+    expect(code).toBe(0);
+    expect(out).toContain('against key:default/k1 (limit 60 requests per 60 s, sliding)');
+    expect(out).toMatch(/against session:default\/s1 \(limit \$2\.00 in total\)/);
+  });
+
   it('refuses a malformed request body naming the field', async () => {
     const req = file('bad-req.json', JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'wizard', content: 'hi' }] }));
     const { code, err } = await run('policy', 'explain', 'examples/policy.yaml', '--request', req);
