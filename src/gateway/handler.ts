@@ -4,13 +4,14 @@ import { createPricing } from '../engine/engine.js';
 import type { PricingPort } from '../engine/context.js';
 import type { PolicySet } from '../engine/policy-set.js';
 import { decisionRecord } from '../engine/decision-record.js';
-import { statusOf } from '../engine/errors.js';
 import type { Decision, LlmRequest } from '../engine/types.js';
 import { estimateCostUsd } from '../pricing/index.js';
 import { requestParsers } from '../providers/parse-request.js';
 import { InvalidRequestBodyError, type BodyRequest } from '../providers/request-shape.js';
 import { ApprovalGate } from '../approvals/approval-gate.js';
-import { type Reservation, enforce, keyClaims, release as releaseReservation, settle as settleReservation } from '../budgets/index.js';
+import type { Reservation } from '../budgets/index.js';
+import { type BudgetDeps, finishCall, reserveCall } from './call-budget.js';
+import { RefusedError, modifiedHeader, rateLimitHeaders, refuseUnlessAllowed } from './refusals.js';
 import type { CounterStore } from '../counters/counter-store.js';
 import { createMemoryCounterStore } from '../counters/memory/memory-store.js';
 import { AdminApi, isAdminApprovalsPath } from './admin-api.js';
@@ -18,7 +19,7 @@ import { AdminAuth } from './admin-auth.js';
 import { type Authenticated, KeyRing, presentedKey } from './auth.js';
 import { readRequestContext } from './context-headers.js';
 import { GatewayError, decisionMessage, sendWireError } from './errors.js';
-import { type RateLimitResult, RequestRateLimiter } from './rate-limiter.js';
+import { RequestRateLimiter } from './rate-limiter.js';
 import { checkContentType, parseJsonBody, readBody } from './request-body.js';
 import { modifiedBody } from '../providers/rewrite-body.js';
 import { type OutputStage, createOutputStage } from './output-stage.js';
@@ -233,57 +234,18 @@ export class GatewayHandler {
     }
   }
 
-  /**
-   * Reserves the decision's claims (and the key's own `max_budget` / `tpm_limit`) in one
-   * atomic step; a refusal answers 429 (503 when the store is down and a rule fails closed).
-   */
-  private async reserve(decision: Decision, auth: Authenticated, exchange: Exchange): Promise<Reservation | undefined> {
-    const own = keyClaims(auth.record, decision);
-    const full = own.length ? { ...decision, claims: [...decision.claims, ...own] } : decision;
-    if (full.claims.length === 0) return undefined;
-    const result = await enforce(full, this.counters, { now: this.now(), ...(this.options.leaseMs !== undefined ? { leaseMs: this.options.leaseMs } : {}) });
-    const { record } = exchange;
-    if (!result.ok) {
-      record.decision = result.decision;
-      const refused = result.decision;
-      const headers: Record<string, string> = {};
-      if (refused.retryAfterSeconds !== undefined) headers['retry-after'] = String(refused.retryAfterSeconds);
-      // Waiting will not help (a spent session total), or not within a client's retry loop
-      // (a daily budget): tell the official SDKs not to retry at once.
-      if (result.status === 429 && (refused.retryAfterSeconds === undefined || refused.retryAfterSeconds > 60)) headers['x-should-retry'] = 'false';
-      throw new RefusedError(refused, new GatewayError(result.status, refused.code ?? 'budget_exceeded', decisionMessage(refused), null, headers));
-    }
-    if (result.rateLimit) {
-      exchange.headers['ratelimit-limit'] = String(result.rateLimit.limit);
-      exchange.headers['ratelimit-remaining'] = String(result.rateLimit.remaining);
-      exchange.headers['ratelimit-reset'] = String(result.rateLimit.resetSeconds);
-    }
-    if (result.unmetered) {
-      record.counters = { outcome: 'unmetered', detail: result.unmetered };
-      this.logger.warn({ requestId: record.requestId, detail: result.unmetered }, 'call not metered');
-    }
-    return result.reservation ?? undefined;
+
+
+  private reserve(decision: Decision, auth: Authenticated, exchange: Exchange): Promise<Reservation | undefined> {
+    return reserveCall(decision, auth, exchange.record, exchange.headers, this.budgetDeps());
   }
 
-  /** Settles to the actual usage once the upstream answered; releases when it failed or the client left before any usage. */
-  private async finishReservation(exchange: Exchange, reservation: Reservation): Promise<void> {
-    const { record } = exchange;
-    const now = this.now();
-    const answered = record.upstreamStatus !== undefined && record.upstreamStatus < 400;
-    try {
-      if (answered && (record.usage !== undefined || !record.clientAborted)) {
-        const tokens = record.usage ? record.usage.inputTokens + record.usage.outputTokens : null;
-        await settleReservation(reservation, { costUsd: record.usage ? record.costUsd : null, tokens }, now);
-        record.counters = { outcome: 'settled' };
-      } else {
-        await releaseReservation(reservation, now);
-        record.counters = { outcome: 'released' };
-      }
-    } catch (err) {
-      // The lease gives the amount back on its own; the call itself already happened.
-      record.counters = { outcome: 'error', detail: (err as Error).message };
-      this.logger.warn({ requestId: record.requestId, err: (err as Error).message }, 'counter settle failed');
-    }
+  private finishReservation(exchange: Exchange, reservation: Reservation): Promise<void> {
+    return finishCall(exchange.record, reservation, this.budgetDeps());
+  }
+
+  private budgetDeps(): BudgetDeps {
+    return { counters: this.counters, now: this.now(), logger: this.logger, ...(this.options.leaseMs !== undefined ? { leaseMs: this.options.leaseMs } : {}) };
   }
 
   /**
@@ -447,24 +409,7 @@ export class GatewayHandler {
   }
 }
 
-/** A decision that refuses the call, carried to the error writer with its record. */
-class RefusedError extends Error {
-  constructor(
-    readonly decision: Decision,
-    readonly error: GatewayError,
-  ) {
-    super(error.message);
-  }
-}
 
-function refuseUnlessAllowed(decision: Decision): void {
-  if (decision.action === 'allow' || decision.action === 'modify') return;
-  const code = decision.code ?? (decision.action === 'throttle' ? 'rate_limited' : 'policy_violation');
-  const status = decision.action === 'throttle' ? 429 : decision.action === 'escalate' ? 403 : statusOf(code);
-  const headers: Record<string, string> = {};
-  if (status === 429) headers['retry-after'] = String(Math.max(1, Math.ceil(decision.retryAfterSeconds ?? 1)));
-  throw new RefusedError(decision, new GatewayError(status, code, decisionMessage(decision), null, headers));
-}
 
 /** True when a `rate_limit` rule counts this key's requests (it replaces the gateway default). */
 function keyRateLimited(decision: Decision, auth: Authenticated): boolean {
@@ -472,15 +417,6 @@ function keyRateLimited(decision: Decision, auth: Authenticated): boolean {
   return decision.claims.some((c) => c.metric === 'requests' && c.window === 'sliding' && c.scope === scope);
 }
 
-/** `model=gpt-4o-mini, redactions=2`: what Warden changed, never the values it removed. */
-function modifiedHeader(decision: Decision): string {
-  const parts: string[] = [];
-  const { model, redactions } = decision.modifications;
-  if (model) parts.push(`model=${model.to}`);
-  const count = redactions.reduce((n, r) => n + r.count, 0);
-  if (count) parts.push(`redactions=${count}`);
-  return parts.join(', ') || 'true';
-}
 
 /**
  * Holds `res.end` until released, so the audit append sits between the last body bytes and
@@ -501,9 +437,6 @@ function holdEnd(res: ServerResponse): (deliver: boolean) => void {
   };
 }
 
-function rateLimitHeaders(result: RateLimitResult): Record<string, string> {
-  return { 'ratelimit-limit': String(result.limit), 'ratelimit-remaining': String(result.remaining), 'ratelimit-reset': String(result.resetSeconds) };
-}
 
 /** The socket's address: a forwarded-for header is the client's to forge, so it is not trusted. */
 function clientIp(req: IncomingMessage): string {
