@@ -4,6 +4,7 @@ import type { CounterClaim, Decision } from '../engine/types.js';
 export interface KeyLimits {
   id: string;
   org: string;
+  rpmLimit?: number;
   tpmLimit?: number;
   maxBudgetUsd?: number;
   budgetDuration?: string;
@@ -24,10 +25,23 @@ export function parseBudgetDuration(text: string): Pick<CounterClaim, 'window' |
   return { window: 'sliding', windowSeconds: Number(m[1]) * unit };
 }
 
-/** The key's own limits as claims, reserved with the policies' claims in the same step. */
-export function keyClaims(key: KeyLimits, decision: Decision): CounterClaim[] {
+/**
+ * The key's own limits as claims, reserved with the policies' claims in the same step.
+ * Requests per minute are the key's `rpm_limit`, else `defaultRpm` (seed 004: 100) unless a
+ * `rate_limit` rule already counts this key's requests. Kept in the counter store, so the
+ * limit holds across every gateway sharing it, not per replica.
+ */
+export function keyClaims(key: KeyLimits, decision: Decision, defaultRpm?: number): CounterClaim[] {
   const out: CounterClaim[] = [];
   const scope = `key:${key.org}/${key.id}`;
+  const ruleCounts = decision.claims.some((c) => c.metric === 'requests' && c.window === 'sliding' && c.scope === scope);
+  const rpm = key.rpmLimit ?? (ruleCounts ? undefined : defaultRpm);
+  if (rpm !== undefined) {
+    // The implicit default fails open when the store is down (the gateway's per-process
+    // limiter still stands); a key's own rpm_limit fails closed like any written limit.
+    const failOpen = key.rpmLimit === undefined;
+    out.push({ policy: KEY_POLICY, rule: 'rpm_limit', code: 'rate_limited', scope, metric: 'requests', window: 'sliding', windowSeconds: 60, limit: rpm, amount: 1, ...(failOpen ? { failOpen } : {}) });
+  }
   if (key.maxBudgetUsd !== undefined) {
     out.push({ policy: KEY_POLICY, rule: 'max_budget', code: 'budget_exceeded', scope, metric: 'usd', ...parseBudgetDuration(key.budgetDuration ?? '1mo'), limit: key.maxBudgetUsd, amount: decision.estimate.costUsd ?? 0 });
   }

@@ -14,6 +14,8 @@ export interface BudgetDeps {
   now: number;
   leaseMs?: number;
   logger: GatewayLogger;
+  /** Requests per minute for keys without their own `rpm_limit`; undefined: none. */
+  defaultRpm?: number;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface BudgetDeps {
  * atomic step; a refusal answers 429 (503 when the store is down and a rule fails closed).
  */
 export async function reserveCall(decision: Decision, auth: Authenticated, record: CompletionRecord, headersOut: Record<string, string>, deps: BudgetDeps): Promise<Reservation | undefined> {
-  const own = keyClaims(auth.record, decision);
+  const own = keyClaims(auth.record, decision, deps.defaultRpm);
   const full = own.length ? { ...decision, claims: [...decision.claims, ...own] } : decision;
   if (full.claims.length === 0) return undefined;
   const result = await enforce(full, deps.counters, { now: deps.now, ...(deps.leaseMs !== undefined ? { leaseMs: deps.leaseMs } : {}) });

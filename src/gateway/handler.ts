@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createPricing } from '../engine/engine.js';
 import type { PricingPort } from '../engine/context.js';
@@ -20,6 +19,7 @@ import { type Authenticated, KeyRing, presentedKey } from './auth.js';
 import { readRequestContext } from './context-headers.js';
 import { GatewayError, decisionMessage, sendWireError } from './errors.js';
 import { RequestRateLimiter } from './rate-limiter.js';
+import { newRequestId } from './request-id.js';
 import { checkContentType, parseJsonBody, readBody } from './request-body.js';
 import { modifiedBody } from '../providers/rewrite-body.js';
 import { type OutputStage, createOutputStage } from './output-stage.js';
@@ -59,6 +59,8 @@ interface Exchange {
 export class GatewayHandler {
   private readonly keys: KeyRing;
   private readonly limiter: RequestRateLimiter | undefined;
+  /** Requests per minute per key, also reserved in the counter store with each call's claims. */
+  private readonly defaultRpm: number | undefined;
   private readonly ipLimiter: RequestRateLimiter | undefined;
   private readonly router: UpstreamRouter;
   /** Holds escalated calls for a human; undefined when nobody could approve (no admin token). */
@@ -78,6 +80,7 @@ export class GatewayHandler {
     this.keys = new KeyRing(options.keys);
     this.counters = options.counters ?? createMemoryCounterStore();
     const rpm = options.rateLimit === false ? undefined : (options.rateLimit?.requestsPerMinute ?? DEFAULTS.requestsPerMinute);
+    this.defaultRpm = rpm;
     this.limiter = rpm === undefined ? undefined : new RequestRateLimiter(rpm);
     this.ipLimiter = options.rateLimit === false ? undefined : new RequestRateLimiter(options.rateLimit?.unauthenticatedPerMinute ?? UNAUTHENTICATED_PER_MINUTE);
     this.now = options.now ?? Date.now;
@@ -89,7 +92,7 @@ export class GatewayHandler {
     this.pricing = options.pricing ?? createPricing();
     const { policies } = options;
     this.policies = typeof policies === 'function' ? policies : () => policies;
-    this.newRequestId = options.requestId ?? (() => `req_${randomBytes(12).toString('hex')}`);
+    this.newRequestId = options.requestId ?? newRequestId;
     this.limits = { ...DEFAULTS, ...definedOnly(options.limits ?? {}) };
     const probes = [...(options.counters ? [{ name: 'counters', ping: () => this.counters.ping() }] : []), ...(options.health ?? [])];
     this.observability = new GatewayObservability({ options: options.observability, health: probes, logger: this.logger, policiesLoaded: () => this.policies() !== undefined, approvals: this.approvals, knownModel: (provider, model) => this.pricing.price(provider, model) !== undefined, counters: this.counters, now: this.now });
@@ -199,8 +202,10 @@ export class GatewayHandler {
     // The default per-key limit yields to a rate_limit rule on this key (one limit, not two).
     if (deferredLimit && !keyRateLimited(decision, auth)) this.rateLimit(auth, exchange, false);
     // After approval: a held call must not keep budget reserved while a human decides.
-    // Checked first so a call without budgets or limits costs no extra await.
-    const metered = decision.claims.length > 0 || auth.record.maxBudgetUsd !== undefined || auth.record.tpmLimit !== undefined;
+    // Checked first so a call without budgets or limits costs no extra await. The per-key
+    // requests-per-minute limit is a claim too, so it holds across gateways sharing a store.
+    const metered =
+      decision.claims.length > 0 || auth.record.maxBudgetUsd !== undefined || auth.record.tpmLimit !== undefined || auth.record.rpmLimit !== undefined || this.defaultRpm !== undefined;
     const reservation = metered ? await this.reserve(decision, auth, exchange) : undefined;
     if (reservation) exchange.reservation = reservation;
 
@@ -245,7 +250,13 @@ export class GatewayHandler {
   }
 
   private budgetDeps(): BudgetDeps {
-    return { counters: this.counters, now: this.now(), logger: this.logger, ...(this.options.leaseMs !== undefined ? { leaseMs: this.options.leaseMs } : {}) };
+    return {
+      counters: this.counters,
+      now: this.now(),
+      logger: this.logger,
+      ...(this.options.leaseMs !== undefined ? { leaseMs: this.options.leaseMs } : {}),
+      ...(this.defaultRpm !== undefined ? { defaultRpm: this.defaultRpm } : {}),
+    };
   }
 
   /**
