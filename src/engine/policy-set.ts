@@ -4,7 +4,7 @@ import { budgetHierarchyIssues } from '../rules/budget/hierarchy.js';
 import { type ContextOptions, DecisionContext } from './context.js';
 import { PolicyValidationError } from './errors.js';
 import type { OutputCheck } from './rule-kind.js';
-import type { Decision, LlmRequest, Modifications, RuleOutcome, RuleResult, Tenant, CounterClaim } from './types.js';
+import type { CostEstimate, CounterClaim, Decision, LlmRequest, Modifications, RuleOutcome, RuleResult, Tenant } from './types.js';
 
 /** A rule that inspects responses, as the output stage runs it. */
 export interface OutputCheckEntry {
@@ -40,6 +40,8 @@ export class PolicySet {
   /** Policies by the value of their most specific scope field (`global` under ''). */
   private readonly index = new Map<ScopeLevel, Map<string, CompiledPolicy[]>>();
   private readonly resolved = new Map<string, readonly CompiledRule[]>();
+  /** The gateway and SDK reuse one tenant object per key or client: skip building the string key. */
+  private readonly byTenant = new WeakMap<Tenant, readonly CompiledRule[]>();
   readonly ruleCount: number;
 
   constructor(
@@ -71,10 +73,15 @@ export class PolicySet {
    * caller's environment replaces the general policy's rules of the same type.
    */
   rulesFor(tenant: Tenant): readonly CompiledRule[] {
+    const known = this.byTenant.get(tenant);
+    if (known) return known;
     const env = tenant.environment ?? '';
     const cacheKey = `${tenant.org}\u0000${tenant.team ?? ''}\u0000${tenant.user ?? ''}\u0000${tenant.keyId ?? ''}\u0000${env}`;
     const cached = this.resolved.get(cacheKey);
-    if (cached) return cached;
+    if (cached) {
+      this.byTenant.set(tenant, cached);
+      return cached;
+    }
 
     const rules: { rule: CompiledRule; level: number }[] = [];
     const ids: Record<ScopeLevel, string | undefined> = { global: '', org: tenant.org, team: tenant.team, user: tenant.user, key: tenant.keyId };
@@ -99,6 +106,7 @@ export class PolicySet {
     const list = Object.freeze(rules.map((r) => r.rule));
     if (this.resolved.size >= RESOLVE_CACHE_LIMIT) this.resolved.clear();
     this.resolved.set(cacheKey, list);
+    this.byTenant.set(tenant, list);
     return list;
   }
 
@@ -178,67 +186,60 @@ export class PolicySet {
     }
 
     final ??= escalation;
-    const base = {
+    let action: Decision['action'] = 'allow';
+    let code: string | undefined;
+    let policy: string | null = null;
+    let ruleName: string | null = null;
+    let reason: string;
+    let retryAfterSeconds: number | undefined;
+    let decisionClaims = claims;
+    if (final) {
+      const { rule, result } = final;
+      action = result.outcome;
+      code = result.code ?? (result.outcome === 'throttle' ? 'rate_limited' : result.outcome === 'escalate' ? 'approval_required' : 'policy_violation');
+      policy = rule.policy;
+      ruleName = rule.name;
+      reason = result.reason;
+      if (result.outcome === 'throttle') retryAfterSeconds = result.retryAfterSeconds;
+      // A refused call reserves nothing; an escalated one reserves once approved.
+      if (result.outcome !== 'escalate') decisionClaims = [];
+    } else if (firstModifier) {
+      action = 'modify';
+      policy = firstModifier.policy;
+      ruleName = firstModifier.name;
+      reason = modifyReasons.join('; ');
+    } else {
+      const shadowed = outcomes.find((o) => o.shadow && SHADOW_REPORTED.has(o.outcome));
+      reason = shadowed ? `allowed (monitor: ${shadowed.rule} in ${shadowed.policy} would ${shadowed.outcome}: ${shadowed.reason})` : 'allowed';
+    }
+    // One object, built once. The estimate is computed on first read: tokenizing costs more
+    // than the rest of a typical decide(), and many callers never look at it.
+    let estimate: CostEstimate | undefined;
+    return {
+      action,
+      code,
+      policy,
+      rule: ruleName,
+      reason,
       outcomes,
       modifications,
-      claims,
-      // Filled in below as a lazy field: tokenizing costs more than the rest of a typical decide().
-      estimate: undefined as unknown as Decision['estimate'],
+      claims: decisionClaims,
+      get estimate(): CostEstimate {
+        estimate ??= ctx.estimate();
+        return estimate;
+      },
+      set estimate(value: CostEstimate) {
+        estimate = value;
+      },
+      retryAfterSeconds,
       requestId: request.requestId,
       timestamp: new Date(now).toISOString(),
       user: tenant.user ?? request.endUser ?? null,
       environment: tenant.environment ?? null,
       revision: this.revision,
-    };
-    if (final) {
-      const { rule, result } = final;
-      return withLazyEstimate(ctx, {
-        ...base,
-        // A refused call reserves nothing; an escalated one reserves once approved.
-        claims: result.outcome === 'escalate' ? claims : [],
-        action: result.outcome,
-        code: result.code ?? (result.outcome === 'throttle' ? 'rate_limited' : result.outcome === 'escalate' ? 'approval_required' : 'policy_violation'),
-        policy: rule.policy,
-        rule: rule.name,
-        reason: result.reason,
-        ...(result.outcome === 'throttle' ? { retryAfterSeconds: result.retryAfterSeconds } : {}),
-        durationUs: (performance.now() - started) * 1000,
-      });
-    }
-    if (firstModifier) {
-      return withLazyEstimate(ctx, {
-        ...base,
-        action: 'modify',
-        policy: firstModifier.policy,
-        rule: firstModifier.name,
-        reason: modifyReasons.join('; '),
-        durationUs: (performance.now() - started) * 1000,
-      });
-    }
-    const shadowed = outcomes.find((o) => o.shadow && SHADOW_REPORTED.has(o.outcome));
-    return withLazyEstimate(ctx, {
-      ...base,
-      action: 'allow',
-      policy: null,
-      rule: null,
-      reason: shadowed ? `allowed (monitor: ${shadowed.rule} in ${shadowed.policy} would ${shadowed.outcome}: ${shadowed.reason})` : 'allowed',
       durationUs: (performance.now() - started) * 1000,
-    });
+    };
   }
-}
-
-/** Makes `decision.estimate` compute on first read (then a plain value), from the final context. */
-function withLazyEstimate(ctx: DecisionContext, decision: Decision): Decision {
-  Object.defineProperty(decision, 'estimate', {
-    configurable: true,
-    enumerable: true,
-    get() {
-      const value = ctx.estimate();
-      Object.defineProperty(decision, 'estimate', { value, enumerable: true, writable: true, configurable: true });
-      return value;
-    },
-  });
-  return decision;
 }
 
 function outcome(rule: CompiledRule, result: RuleResult, t0: number): RuleOutcome {

@@ -52,7 +52,10 @@ export interface LlmRequest {
   body?: unknown;
 }
 
-/** Who is calling: resolved from the virtual key at the gateway, or from SDK options. */
+/**
+ * Who is calling: resolved from the virtual key at the gateway, or from SDK options.
+ * Treated as immutable once passed to `decide()` (the engine caches per tenant object).
+ */
 export interface Tenant {
   org: string;
   team?: string;
