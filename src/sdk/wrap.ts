@@ -99,8 +99,10 @@ export function wrapClient<T extends object>(client: T, hooks: Hooks, options: W
 
   const proxy = <O extends object>(target: O, path: string): O =>
     new Proxy(target, {
-      get(obj, prop, receiver) {
-        const value = Reflect.get(obj, prop, receiver);
+      get(obj, prop) {
+        // The target as receiver: a lazy getter on the client must bind to the client itself,
+        // or every property the SDK's request pipeline reads would go through this trap.
+        const value = Reflect.get(obj, prop, obj);
         if (typeof prop !== 'string') return value;
         const here = path ? `${path}.${prop}` : prop;
         const route = hooks[here];
