@@ -27,15 +27,16 @@ export function parseBudgetDuration(text: string): Pick<CounterClaim, 'window' |
 
 /**
  * The key's own limits as claims, reserved with the policies' claims in the same step.
- * Requests per minute are the key's `rpm_limit`, else `defaultRpm` (seed 004: 100) unless a
- * `rate_limit` rule already counts this key's requests. Kept in the counter store, so the
- * limit holds across every gateway sharing it, not per replica.
+ * With `requests` (a counter store shared by several gateways), requests per minute are the
+ * key's `rpm_limit`, else `requests.defaultRpm` (seed 004: 100) unless a `rate_limit` rule
+ * already counts this key's requests: kept in the shared store, the limit holds across
+ * every replica. Without it, the gateway's own per-process window is the whole truth.
  */
-export function keyClaims(key: KeyLimits, decision: Decision, defaultRpm?: number): CounterClaim[] {
+export function keyClaims(key: KeyLimits, decision: Decision, requests?: { defaultRpm?: number }): CounterClaim[] {
   const out: CounterClaim[] = [];
   const scope = `key:${key.org}/${key.id}`;
-  const ruleCounts = decision.claims.some((c) => c.metric === 'requests' && c.window === 'sliding' && c.scope === scope);
-  const rpm = key.rpmLimit ?? (ruleCounts ? undefined : defaultRpm);
+  const ruleCounts = requests !== undefined && decision.claims.some((c) => c.metric === 'requests' && c.window === 'sliding' && c.scope === scope);
+  const rpm = requests === undefined ? undefined : (key.rpmLimit ?? (ruleCounts ? undefined : requests.defaultRpm));
   if (rpm !== undefined) {
     // The implicit default fails open when the store is down (the gateway's per-process
     // limiter still stands); a key's own rpm_limit fails closed like any written limit.

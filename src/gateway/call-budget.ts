@@ -14,8 +14,11 @@ export interface BudgetDeps {
   now: number;
   leaseMs?: number;
   logger: GatewayLogger;
-  /** Requests per minute for keys without their own `rpm_limit`; undefined: none. */
-  defaultRpm?: number;
+  /**
+   * Set when the counter store is shared by several gateways: the key's requests per minute
+   * are then reserved there too (`defaultRpm` for keys without their own `rpm_limit`).
+   */
+  requests?: { defaultRpm?: number };
 }
 
 /**
@@ -23,7 +26,7 @@ export interface BudgetDeps {
  * atomic step; a refusal answers 429 (503 when the store is down and a rule fails closed).
  */
 export async function reserveCall(decision: Decision, auth: Authenticated, record: CompletionRecord, headersOut: Record<string, string>, deps: BudgetDeps): Promise<Reservation | undefined> {
-  const own = keyClaims(auth.record, decision, deps.defaultRpm);
+  const own = keyClaims(auth.record, decision, deps.requests);
   const full = own.length ? { ...decision, claims: [...decision.claims, ...own] } : decision;
   if (full.claims.length === 0) return undefined;
   const result = await enforce(full, deps.counters, { now: deps.now, ...(deps.leaseMs !== undefined ? { leaseMs: deps.leaseMs } : {}) });

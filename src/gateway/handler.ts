@@ -59,8 +59,10 @@ interface Exchange {
 export class GatewayHandler {
   private readonly keys: KeyRing;
   private readonly limiter: RequestRateLimiter | undefined;
-  /** Requests per minute per key, also reserved in the counter store with each call's claims. */
+  /** Requests per minute per key; with a shared counter store also reserved there with each call's claims. */
   private readonly defaultRpm: number | undefined;
+  /** True when the counter store was given (Redis, or one shared by several gateways), not made here. */
+  private readonly sharedCounters: boolean;
   private readonly ipLimiter: RequestRateLimiter | undefined;
   private readonly router: UpstreamRouter;
   /** Holds escalated calls for a human; undefined when nobody could approve (no admin token). */
@@ -81,6 +83,7 @@ export class GatewayHandler {
     this.counters = options.counters ?? createMemoryCounterStore();
     const rpm = options.rateLimit === false ? undefined : (options.rateLimit?.requestsPerMinute ?? DEFAULTS.requestsPerMinute);
     this.defaultRpm = rpm;
+    this.sharedCounters = options.counters !== undefined;
     this.limiter = rpm === undefined ? undefined : new RequestRateLimiter(rpm);
     this.ipLimiter = options.rateLimit === false ? undefined : new RequestRateLimiter(options.rateLimit?.unauthenticatedPerMinute ?? UNAUTHENTICATED_PER_MINUTE);
     this.now = options.now ?? Date.now;
@@ -205,7 +208,10 @@ export class GatewayHandler {
     // Checked first so a call without budgets or limits costs no extra await. The per-key
     // requests-per-minute limit is a claim too, so it holds across gateways sharing a store.
     const metered =
-      decision.claims.length > 0 || auth.record.maxBudgetUsd !== undefined || auth.record.tpmLimit !== undefined || auth.record.rpmLimit !== undefined || this.defaultRpm !== undefined;
+      decision.claims.length > 0 ||
+      auth.record.maxBudgetUsd !== undefined ||
+      auth.record.tpmLimit !== undefined ||
+      (this.sharedCounters && (auth.record.rpmLimit !== undefined || this.defaultRpm !== undefined));
     const reservation = metered ? await this.reserve(decision, auth, exchange) : undefined;
     if (reservation) exchange.reservation = reservation;
 
@@ -255,7 +261,7 @@ export class GatewayHandler {
       now: this.now(),
       logger: this.logger,
       ...(this.options.leaseMs !== undefined ? { leaseMs: this.options.leaseMs } : {}),
-      ...(this.defaultRpm !== undefined ? { defaultRpm: this.defaultRpm } : {}),
+      ...(this.sharedCounters ? { requests: this.defaultRpm !== undefined ? { defaultRpm: this.defaultRpm } : {} } : {}),
     };
   }
 
