@@ -2,47 +2,18 @@
 // the other, and a policy change through one blocks the next request through the other
 // within one second. Postgres (LISTEN/NOTIFY) when DATABASE_URL is set; the same with a
 // shared SQLite file (version poll) always.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import OpenAI from 'openai';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MockUpstream, startMockUpstream } from '../../src/mock-upstream/index.js';
+import { MAIN, TSX, startServe, stopServe } from '../fixtures/serve-process.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
-const MAIN = join(ROOT, 'src/cli/main.ts');
 const ADMIN = 'wdn_two_process_admin_token_0123';
-
-interface Served {
-  child: ChildProcess;
-  url: string;
-}
-
-async function serve(cwd: string, env: Record<string, string>): Promise<Served> {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, 'serve', '--port', '0'], { cwd, env: { ...process.env, PORT: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr?.on('data', (d) => (err += d));
-  const banner = await new Promise<string>((done, fail) => {
-    child.stdout?.on('data', (d) => {
-      out += d;
-      if (out.includes('First call')) done(out);
-    });
-    child.once('exit', (code) => fail(new Error(`serve exited ${code}: ${err}`)));
-  });
-  return { child, url: /listening on (http:\/\/[^\s]+)/.exec(banner)?.[1] as string };
-}
-
-async function stop(served: Served): Promise<void> {
-  const exited = once(served.child, 'exit');
-  served.child.kill('SIGTERM');
-  await exited;
-}
 
 async function api(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
@@ -57,8 +28,8 @@ afterAll(() => mock.close());
 
 async function twoProcesses(env: Record<string, string>, cwds: [string, string]): Promise<void> {
   const base = { WARDEN_ADMIN_TOKEN: ADMIN, OPENAI_BASE_URL: `${mock.url}/v1`, OPENAI_API_KEY: 'sk-upstream', ...env };
-  const one = await serve(cwds[0], base);
-  const two = await serve(cwds[1], base);
+  const one = await startServe(cwds[0], base);
+  const two = await startServe(cwds[1], base);
   try {
     const created = await api(one.url, 'POST', '/api/v1/keys', { name: 'shared' });
     expect(created.status).toBe(201);
@@ -90,8 +61,8 @@ async function twoProcesses(env: Record<string, string>, cwds: [string, string])
     expect(code, out).toBe(0);
     expect(out).toContain('audit chain intact');
   } finally {
-    await stop(one);
-    await stop(two);
+    await stopServe(one);
+    await stopServe(two);
   }
 }
 

@@ -1,55 +1,14 @@
 // `warden serve` as a new user runs it: a real process, the first-run key from its banner,
 // the official OpenAI SDK as the client, a policy from warden.yaml, SIGTERM to stop.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MockUpstream, startMockUpstream } from '../../src/mock-upstream/index.js';
-
-const ROOT = resolve(import.meta.dirname, '../..');
-const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
-const MAIN = join(ROOT, 'src/cli/main.ts');
-
-interface Served {
-  child: ChildProcess;
-  url: string;
-  banner: string;
-  stderr: () => string;
-}
-
-/** Starts `warden serve --port 0` in `cwd` and resolves once its banner names the URL. */
-async function serve(cwd: string, env: Record<string, string>, args: string[] = []): Promise<Served> {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, 'serve', '--port', '0', ...args], {
-    cwd,
-    // The embedded defaults (SQLite under cwd, memory counters): runs never share state.
-    env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', WARDEN_ADMIN_TOKEN: '', ...env, PORT: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stderr?.on('data', (d) => (err += d));
-  const banner = await new Promise<string>((done, fail) => {
-    child.stdout?.on('data', (d) => {
-      out += d;
-      if (out.includes('First call')) done(out);
-    });
-    child.once('exit', (code) => fail(new Error(`serve exited ${code}: ${err}`)));
-  });
-  const url = /listening on (http:\/\/[^\s]+)/.exec(banner)?.[1];
-  if (!url) throw new Error(`no URL in banner: ${banner}`);
-  return { child, url, banner, stderr: () => err };
-}
-
-async function stop(served: Served): Promise<number | null> {
-  const exited = once(served.child, 'exit');
-  served.child.kill('SIGTERM');
-  const [code] = await exited;
-  return code as number | null;
-}
+import { MAIN, TSX, startServe, stopServe } from '../fixtures/serve-process.js';
 
 let mock: MockUpstream;
 beforeAll(async () => {
@@ -61,7 +20,7 @@ describe('warden serve', () => {
   it('first run: makes a development key, shows it once, keeps only its hash, and serves the official SDK', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'warden-serve-'));
     const env = { OPENAI_BASE_URL: `${mock.url}/v1`, OPENAI_API_KEY: 'sk-upstream' };
-    const served = await serve(cwd, env);
+    const served = await startServe(cwd, env);
     const key = /(wk_dev_[\w-]+)/.exec(served.banner)?.[1];
     expect(key).toBeDefined();
     const saved = readFileSync(join(cwd, '.warden/dev-key.json'), 'utf8');
@@ -71,15 +30,15 @@ describe('warden serve', () => {
     const reply = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello' }] });
     expect(reply.choices[0]?.message.content).toBe('Echo: Hello');
     expect(mock.requests.at(-1)?.headers.authorization).toBe('Bearer sk-upstream');
-    expect(await stop(served)).toBe(0);
+    expect(await stopServe(served)).toBe(0);
 
     // A second run reuses the key and does not print it again.
-    const again = await serve(cwd, env);
+    const again = await startServe(cwd, env);
     expect(again.banner).not.toContain(key);
     expect(again.banner).toContain('Using the development key created on the first run');
     const reused = new OpenAI({ baseURL: `${again.url}/v1`, apiKey: key as string });
     await expect(reused.models.list()).resolves.toBeDefined();
-    expect(await stop(again)).toBe(0);
+    expect(await stopServe(again)).toBe(0);
   });
 
   it('enforces the policies and keys of warden.yaml: a blocked call raises PermissionDeniedError and never reaches the upstream', async () => {
@@ -98,7 +57,7 @@ upstreams:
   openai: { base_url: "${mock.url}/v1", api_key: sk-from-config }
 `,
     );
-    const served = await serve(cwd, {});
+    const served = await startServe(cwd, {});
     expect(served.banner).toContain('policies: 1 (1 rules)');
     expect(served.banner).toContain('default policy: secrets, pii, prompt_injection, exfiltration, encoding');
     expect(existsSync(join(cwd, '.warden/dev-key.json'))).toBe(false);
@@ -117,7 +76,7 @@ upstreams:
       .catch((e: unknown) => e);
     expect(secret).toBeInstanceOf(OpenAI.PermissionDeniedError);
     expect(JSON.stringify((secret as InstanceType<typeof OpenAI.PermissionDeniedError>).error)).not.toContain('AKIAZ7QKXJ3MPLW4TRVN');
-    expect(await stop(served)).toBe(0);
+    expect(await stopServe(served)).toBe(0);
   });
 
   it('refuses an invalid warden.yaml with the path of every error and exit 1', async () => {

@@ -1,22 +1,18 @@
 // The SDK against a real Warden server (`warden serve`): a key and a policy created through
 // the admin API; connectWarden applies the remote policy (remote overrides local) and
 // journals every decision, visible afterwards through the API.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PolicyViolationError, ServerUnreachableError, connectWarden, wrapOpenAI } from '../../src/index.js';
+import { type ServeProcess, startServe, stopServe } from '../fixtures/serve-process.js';
 import { fakeProvider } from './fake-provider.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 const ADMIN = 'admin-token-for-sdk-tests-0123456789';
 
-let server: ChildProcess;
+let server: ServeProcess;
 let url: string;
 
 async function admin(method: string, path: string, body?: unknown) {
@@ -31,27 +27,12 @@ async function admin(method: string, path: string, body?: unknown) {
 }
 
 beforeAll(async () => {
-  const cwd = mkdtempSync(join(tmpdir(), 'warden-sdk-link-'));
-  server = spawn(process.execPath, ['--import', TSX, join(ROOT, 'src/cli/main.ts'), 'serve', '--port', '0'], {
-    cwd,
-    env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', PORT: '', WARDEN_ADMIN_TOKEN: ADMIN },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  url = await new Promise<string>((done, fail) => {
-    server.stdout?.on('data', (d) => {
-      out += d;
-      const found = /listening on (http:\/\/[^\s]+)/.exec(out);
-      if (found && out.includes('First call')) done(found[1] as string);
-    });
-    server.once('exit', (code) => fail(new Error(`serve exited ${code}`)));
-  });
+  server = await startServe(mkdtempSync(join(tmpdir(), 'warden-sdk-link-')), { WARDEN_ADMIN_TOKEN: ADMIN });
+  url = server.url;
 });
 
 afterAll(async () => {
-  const exited = once(server, 'exit');
-  server.kill('SIGTERM');
-  await exited;
+  await stopServe(server);
 });
 
 describe('SDK server link against a real Warden server', () => {
