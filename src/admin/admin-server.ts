@@ -1,3 +1,5 @@
+import type { ApprovalGate } from '../approvals/approval-gate.js';
+import { approvalRoutes } from './routes/approvals.js';
 // The REST admin API under /api/v1/: one table of routes, each with the credential it
 // takes (admin token with a role, or a virtual key for SDK endpoints). Errors are
 // `{"error":{"code","message","field"?}}`; a request for another org's id is a 404,
@@ -18,7 +20,7 @@ import { orgPolicyRoutes } from './routes/org-policies.js';
 import { policyDocumentRoutes } from './routes/policy-documents.js';
 import { tenantRoutes } from './routes/tenants.js';
 
-export const ADMIN_ROUTES: readonly RouteDef[] = [...tenantRoutes, ...keyRoutes, ...orgPolicyRoutes, ...policyDocumentRoutes, ...auditRoutes, ...eventRoutes, ...configRoutes];
+export const ADMIN_ROUTES: readonly RouteDef[] = [...tenantRoutes, ...keyRoutes, ...orgPolicyRoutes, ...policyDocumentRoutes, ...auditRoutes, ...eventRoutes, ...configRoutes, ...approvalRoutes];
 
 interface CompiledRoute {
   def: RouteDef;
@@ -66,9 +68,17 @@ export class AdminHttpApi {
   private readonly routes: CompiledRoute[];
   private readonly authenticator: AdminAuthenticator;
 
+  private gate: ApprovalGate | undefined;
+
   constructor(private readonly options: AdminApiOptions) {
+    this.options = { ...options, approvals: () => this.gate };
     this.routes = ADMIN_ROUTES.map(compileRoute);
     this.authenticator = new AdminAuthenticator(options.store, options.bootstrapToken);
+  }
+
+  /** Serves `/api/v1/approvals` from the gateway's gate, with the roles of stored admin tokens. */
+  attachApprovals(gate: ApprovalGate | undefined): void {
+    this.gate = gate;
   }
 
   /** The paths this API answers (the gateway routes the rest of `/api/v1/` here too). */

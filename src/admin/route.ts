@@ -1,3 +1,4 @@
+import type { ApprovalGate } from '../approvals/approval-gate.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Tenant } from '../engine/types.js';
 import type { OrgPolicyRegistry } from '../policies-live/org-policy-registry.js';
@@ -22,6 +23,8 @@ export interface AdminDeps {
   violations: ViolationNotifier;
   logger: AdminLogger;
   now: () => number;
+  /** The gateway's approval gate, once attached; undefined when approvals are off. */
+  approvals?: () => ApprovalGate | undefined;
 }
 
 /** The caller: an admin token's principal, or for SDK endpoints a virtual key's tenant. */

@@ -92,6 +92,7 @@ export class GatewayHandler {
     const adminAuth = new AdminAuth(options.adminToken);
     this.approvals = adminAuth.configured && options.approvals !== false ? new ApprovalGate({ logger: this.logger, ...options.approvals, now: this.now }) : undefined;
     this.admin = new AdminApi(adminAuth, this.approvals, this.logger);
+    options.adminApi?.attachApprovals?.(this.approvals);
     this.pricing = options.pricing ?? createPricing();
     const { policies } = options;
     this.policies = typeof policies === 'function' ? policies : () => policies;
@@ -114,7 +115,9 @@ export class GatewayHandler {
     res.setHeader('x-request-id', requestId);
     if (isAdminApprovalsPath(path) || (this.options.adminApi && path.startsWith('/api/v1/'))) {
       const headers: Record<string, string> = { 'x-request-id': requestId };
-      const api = isAdminApprovalsPath(path) ? this.admin : (this.options.adminApi as NonNullable<GatewayOptions['adminApi']>);
+      // With the REST admin API (stored tokens and roles), it answers approvals too; the small
+      // built-in one (WARDEN_ADMIN_TOKEN only) serves gateways started without it.
+      const api = this.options.adminApi ?? this.admin;
       api.handle({ req, res, path, headers, guard: (failed) => this.guardClient(req, headers, failed) }).catch(() => res.destroy());
       return;
     }

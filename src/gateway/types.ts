@@ -1,3 +1,4 @@
+import type { ApprovalGate } from '../approvals/approval-gate.js';
 import type { Decision, Tenant } from '../engine/types.js';
 import type { PolicySet } from '../engine/policy-set.js';
 import type { PricingPort } from '../engine/context.js';
@@ -168,4 +169,6 @@ export interface CompletionRecord {
 /** A handler for admin paths the gateway does not answer itself. */
 export interface AdminRoutes {
   handle(input: AdminRequest): Promise<void>;
+  /** Given the gateway's approval gate, the admin API serves `/api/v1/approvals` with its roles. */
+  attachApprovals?(gate: ApprovalGate | undefined): void;
 }

@@ -37,6 +37,8 @@ async function setupOrg(owner: string, label: string): Promise<Org> {
   const key = await ok(api('POST', '/api/v1/keys', owner, { name: `${label} key`, team: 'search', user: 'dev' }));
   await ok(api('PUT', '/api/v1/policy-documents/base', owner, { policy_name: 'base', description: label, rules: [{ type: 'token_ceiling', max_input_tokens: 100000 }] }));
   await ok(api('PUT', '/api/v1/policies/approved_models', owner, { config: { models: [] } }));
+  // Calls labelled hold=yes wait for a human: the approval endpoints get real approvals.
+  await ok(api('PUT', '/api/v1/policy-documents/hold', owner, { policy_name: 'hold', rules: [{ type: 'approval_threshold', threshold_usd: 0.000001, when: 'has(labels.hold)' }] }));
   return { id: '', tokens, keyId: key.json.id, key: key.json.key };
 }
 
@@ -65,8 +67,27 @@ async function freshKey(org: Org): Promise<string> {
   return (await ok(stack.api('POST', '/api/v1/keys', org.tokens.owner, { name: 'fresh', team: 'search' }))).json.id;
 }
 
+/** Holds a call of `org` for approval and returns the approval's id (the call stays pending). */
+const heldCalls: Promise<unknown>[] = [];
+async function heldApproval(org: Org): Promise<string> {
+  const pending = async () => ((await ok(stack.api('GET', '/api/v1/approvals', org.tokens.owner))).json.data as { id: string }[]).map((a) => a.id);
+  const before = new Set(await pending());
+  const call = stack.openai(org.key).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hold me' }] }, { headers: { 'x-warden-labels': '{"hold":"yes"}' } });
+  heldCalls.push(call.catch(() => undefined));
+  for (let i = 0; i < 300; i++) {
+    const fresh = (await pending()).find((id) => !before.has(id));
+    if (fresh) return fresh;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('the held call did not appear in GET /api/v1/approvals');
+}
+
 let seq = 0;
 const CASES: Case[] = [
+  { route: 'GET /api/v1/approvals', access: 'read', teamScoped: true, call: (_o, t) => stack.api('GET', '/api/v1/approvals', t) },
+  { route: 'GET /api/v1/approvals/:id', access: 'read', teamScoped: true, call: async (o, t) => stack.api('GET', `/api/v1/approvals/${await heldApproval(o)}`, t) },
+  { route: 'POST /api/v1/approvals/:id/approve', access: 'write', teamScoped: true, call: async (o, t) => stack.api('POST', `/api/v1/approvals/${await heldApproval(o)}/approve`, t) },
+  { route: 'POST /api/v1/approvals/:id/reject', access: 'write', teamScoped: true, call: async (o, t) => stack.api('POST', `/api/v1/approvals/${await heldApproval(o)}/reject`, t, { reason: 'not today' }) },
   { route: 'GET /api/v1/me', access: 'read', teamScoped: true, call: (_o, t) => stack.api('GET', '/api/v1/me', t) },
   { route: 'GET /api/v1/orgs', access: 'operator', teamScoped: false, call: (_o, t) => stack.api('GET', '/api/v1/orgs', t) },
   { route: 'POST /api/v1/orgs', access: 'operator', teamScoped: false, call: (_o, t) => stack.api('POST', '/api/v1/orgs', t, { name: `org ${++seq}` }) },
@@ -223,3 +244,30 @@ describe('tenant isolation', () => {
     expect(list.json.data.every((k: { team: string }) => k.team === 'search')).toBe(true);
   });
 });
+
+describe('approvals across tenants', () => {
+  it("an approval of one org does not exist for another; its own team-admin approves it and the held call completes", async () => {
+    const pending = async (org: Org) => ((await ok(stack.api('GET', '/api/v1/approvals', org.tokens.owner))).json.data as { id: string }[]).map((a) => a.id);
+    const before = new Set(await pending(orgs.a));
+    const call = stack.openai(orgs.a.key).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'wait for me' }] }, { headers: { 'x-warden-labels': '{"hold":"yes"}' } });
+    let id: string | undefined;
+    for (let i = 0; i < 300 && !id; i++) {
+      id = (await pending(orgs.a)).find((x) => !before.has(x));
+      if (!id) await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(id).toBeDefined();
+    for (const role of ['owner', 'admin', 'team-admin'] as const) {
+      const t = orgs.b.tokens[role];
+      expect((await stack.api('GET', `/api/v1/approvals/${id}`, t)).status).toBe(404);
+      expect((await stack.api('POST', `/api/v1/approvals/${id}/approve`, t)).status).toBe(404);
+      expect(JSON.stringify((await stack.api('GET', '/api/v1/approvals?status=all', t)).json)).not.toContain(id as string);
+    }
+    const approved = await stack.api('POST', `/api/v1/approvals/${id}/approve`, orgs.a.tokens['team-admin']);
+    expect(approved.status).toBe(200);
+    expect((approved.json as { status: string }).status).toBe('approved');
+    const reply = await call;
+    expect(reply.choices[0]?.message.content).toBe('Echo: wait for me');
+    expect((await stack.api('POST', `/api/v1/approvals/${id}/reject`, orgs.a.tokens.owner)).status).toBe(409);
+  });
+});
+
