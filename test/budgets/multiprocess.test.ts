@@ -1,12 +1,11 @@
 // A $1.00 budget must hold across OS processes: two gateway replicas and two SDK processes
 // sharing one Redis, 400 calls at once, $0.01 each: exactly 100 admitted, never more spent.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectRedisCounterStore } from '../../src/counters/redis/redis-store.js';
 import { type MockUpstream, startMockUpstream } from '../../src/mock-upstream/index.js';
 import { deleteByPrefix, randomPrefix, redisUrlOrWarn } from '../fixtures/counters/redis-test-env.js';
+import { type JsonLinesWorker, startJsonLinesWorker } from '../fixtures/json-lines-worker.js';
 
 const url = redisUrlOrWarn('the cross-process budget suite (test/budgets/multiprocess.test.ts)');
 const WORKER = fileURLToPath(new URL('./fixtures/budget-worker.ts', import.meta.url));
@@ -21,35 +20,10 @@ interface Report {
   errors?: string[];
 }
 
-interface Worker {
-  child: ChildProcess;
-  next(timeoutMs: number): Promise<Report>;
-}
+type Worker = JsonLinesWorker<Report>;
 
 function startWorker(env: Record<string, string>): Worker {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
-  const queue: Report[] = [];
-  const waiting: ((r: Report) => void)[] = [];
-  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-    const report = JSON.parse(line) as Report;
-    const resolve = waiting.shift();
-    if (resolve) resolve(report);
-    else queue.push(report);
-  });
-  return {
-    child,
-    next(timeoutMs) {
-      const queued = queue.shift();
-      if (queued) return Promise.resolve(queued);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`worker silent for ${timeoutMs} ms`)), timeoutMs);
-        waiting.push((r) => {
-          clearTimeout(timer);
-          resolve(r);
-        });
-      });
-    },
-  };
+  return startJsonLinesWorker<Report>(WORKER, env);
 }
 
 const workers: Worker[] = [];

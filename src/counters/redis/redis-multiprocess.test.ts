@@ -1,7 +1,5 @@
 // Budgets must hold across OS processes (gateway replicas), not only across
 // promises in one process. These tests spawn real workers against a shared Redis.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
@@ -11,6 +9,7 @@ import {
   waitFor,
 } from '../../../test/fixtures/counters/redis-test-env.js';
 import { connectRedisCounterStore } from './redis-store.js';
+import { type JsonLinesWorker, startJsonLinesWorker } from '../../../test/fixtures/json-lines-worker.js';
 
 const url = redisUrlOrWarn('the multi-process Redis budget suite (redis-multiprocess.test.ts)');
 const WORKER = fileURLToPath(new URL('../../../test/fixtures/counters/reserve-worker.ts', import.meta.url));
@@ -24,39 +23,10 @@ interface WorkerReport {
   startedAt?: number;
 }
 
-interface Worker {
-  child: ChildProcess;
-  /** The next JSON line the worker prints, or a rejection after `timeoutMs`. */
-  next(timeoutMs: number): Promise<WorkerReport>;
-}
+type Worker = JsonLinesWorker<WorkerReport>;
 
 function startWorker(env: Record<string, string>): Worker {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
-    env: { ...process.env, ...env },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const queue: WorkerReport[] = [];
-  const waiting: ((report: WorkerReport) => void)[] = [];
-  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-    const report = JSON.parse(line) as WorkerReport;
-    const resolve = waiting.shift();
-    if (resolve) resolve(report);
-    else queue.push(report);
-  });
-  return {
-    child,
-    next(timeoutMs) {
-      const queued = queue.shift();
-      if (queued) return Promise.resolve(queued);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`worker silent for ${timeoutMs} ms`)), timeoutMs);
-        waiting.push((report) => {
-          clearTimeout(timer);
-          resolve(report);
-        });
-      });
-    },
-  };
+  return startJsonLinesWorker<WorkerReport>(WORKER, env);
 }
 
 describe.skipIf(url === undefined)('Redis budgets across OS processes', () => {
