@@ -58,7 +58,7 @@ export class GatewayObservability {
       ...(input.knownModel ? { knownModel: input.knownModel } : {}),
     });
     this.tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer('warden-gateway');
-    this.health = new HealthChecks(input.health ?? []);
+    this.health = new HealthChecks(input.health ?? [], input.now ? { now: input.now } : {});
     const registers = [this.metrics.registry];
     const health = this.health;
     new Gauge({

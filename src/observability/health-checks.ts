@@ -11,6 +11,8 @@ export interface Readiness {
 export interface HealthChecksOptions {
   /** A result this fresh is answered from the cache; default 1 s. */
   cacheMs?: number;
+  /** Clock in ms for the cache (the gateway's injected clock); default `Date.now`. */
+  now?: () => number;
   /** A probe slower than this counts as down; default 1 s. */
   probeTimeoutMs?: number;
   /** How long a readiness request waits for a fresh probe before answering with the last result; default 5 ms. */
@@ -29,6 +31,7 @@ export class HealthChecks {
   private readonly cacheMs: number;
   private readonly probeTimeoutMs: number;
   private readonly answerWithinMs: number;
+  private readonly now: () => number;
 
   constructor(
     private readonly probes: readonly HealthProbe[],
@@ -37,6 +40,7 @@ export class HealthChecks {
     this.cacheMs = options.cacheMs ?? 1_000;
     this.probeTimeoutMs = options.probeTimeoutMs ?? 1_000;
     this.answerWithinMs = options.answerWithinMs ?? 5;
+    this.now = options.now ?? Date.now;
     for (const probe of probes) this.states.set(probe.name, 'unknown');
   }
 
@@ -60,9 +64,9 @@ export class HealthChecks {
   private refreshIfStale(): Promise<void> | undefined {
     if (!this.probes.length) return undefined;
     if (this.running) return this.running;
-    if (performance.now() - this.checkedAt < this.cacheMs) return undefined;
+    if (this.now() - this.checkedAt < this.cacheMs) return undefined;
     this.running = Promise.all(this.probes.map(async (probe) => this.states.set(probe.name, (await this.probe(probe)) ? 'up' : 'down'))).then(() => {
-      this.checkedAt = performance.now();
+      this.checkedAt = this.now();
       this.running = undefined;
     });
     return this.running;
