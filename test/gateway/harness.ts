@@ -38,6 +38,8 @@ export interface Stack {
   anthropic: Anthropic;
   /** Resolves with the completion record of a request id once the gateway reported it. */
   record(requestId: string): Promise<CompletionRecord>;
+  /** Resolves once the gateway has reported at least `count` completion records. */
+  recordCount(count: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -65,10 +67,14 @@ export async function startStack(overrides: Partial<GatewayOptions> = {}): Promi
       await once(completed, 'complete');
     }
   };
+  const recordCount = async (count: number): Promise<void> => {
+    while (records.length < count) await once(completed, 'complete');
+  };
   return {
     mock,
     gateway,
     records,
+    recordCount,
     openai: new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: DEV_KEY, maxRetries: 0 }),
     anthropic: new Anthropic({ baseURL: gateway.url, apiKey: DEV_KEY, maxRetries: 0 }),
     record,

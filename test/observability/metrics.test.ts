@@ -110,7 +110,7 @@ describe('GET /metrics', () => {
       await stack2.openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'two' }] });
       const err = await stack2.openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'three' }] }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(OpenAI.RateLimitError);
-      for (let i = 0; i < 100 && stack2.records.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+      await stack2.recordCount(3);
       const { samples } = await scrape(stack2.gateway.url);
       expect(value(samples, 'warden_requests_total', { route: 'openai.chat', action: 'throttle', status: '429' })).toBe(1);
       expect(value(samples, 'warden_decisions_total', { action: 'throttle', policy: 'limits', rule: 'two_a_minute', rule_type: 'rate_limit' })).toBe(1);
@@ -127,7 +127,7 @@ describe('GET /metrics', () => {
     try {
       const reply = await output.openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'repeat AKIAZ7QKXJ3MPLW4TRVN please' }] });
       expect(reply.choices[0]?.message.content).not.toContain('AKIAZ7QKXJ3MPLW4TRVN');
-      for (let i = 0; i < 100 && output.records.length < 1; i++) await new Promise((r) => setTimeout(r, 10));
+      await output.recordCount(1);
       const { samples, text } = await scrape(output.gateway.url);
       expect(value(samples, 'warden_output_detections_total', { policy: 'out', rule: 'secrets', action: 'redact' })).toBe(1);
       expect(text).not.toContain('AKIAZ7QKXJ3MPLW4TRVN');
@@ -177,6 +177,5 @@ describe('GET /metrics', () => {
 });
 
 async function waitForRecords(count: number): Promise<void> {
-  for (let i = 0; i < 200 && stack.records.length < count; i++) await new Promise((r) => setTimeout(r, 10));
-  expect(stack.records.length).toBeGreaterThanOrEqual(count);
+  await stack.recordCount(count);
 }
