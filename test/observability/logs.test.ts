@@ -52,7 +52,8 @@ describe('structured logs', () => {
     await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `my api_key is ${SECRETS.awsKey.toLowerCase()}` }] }).catch(() => undefined);
     const unauthorized = new OpenAI({ baseURL: `${stack.gateway.url}/v1`, apiKey: 'wk_wrong_key_abcdef0123456789', maxRetries: 0 });
     await unauthorized.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: SECRETS.prompt }] }).catch(() => undefined);
-    for (let i = 0; i < 200 && lines.length < 5; i++) await new Promise((r) => setTimeout(r, 10));
+    // One log line per completed request, written where the completion record is reported.
+    await stack.recordCount(5);
 
     expect(lines.length).toBe(5);
     const text = lines.join('');
