@@ -1,12 +1,23 @@
 // Spans of a real request through the gateway, exported to memory: the server span, the
 // decision with a child per engine stage, the upstream call with GenAI attributes, and
 // the W3C traceparent that reached the (mock) provider.
+import { EventEmitter, once } from 'node:events';
 import { SpanKind } from '@opentelemetry/api';
+import type { ExportResult } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEV_KEY, type Stack, startStack } from '../gateway/harness.js';
 
-const exporter = new InMemorySpanExporter();
+/** Keeps spans in memory and says when it received some, so a test can await them. */
+class AnnouncingExporter extends InMemorySpanExporter {
+  readonly exported = new EventEmitter();
+  override export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    super.export(spans, done);
+    this.exported.emit('spans');
+  }
+}
+
+const exporter = new AnnouncingExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
 let stack: Stack;
 
@@ -24,7 +35,7 @@ function parentOf(span: ReadableSpan): string | undefined {
 }
 
 async function spansOf(count: number): Promise<ReadableSpan[]> {
-  for (let i = 0; i < 200 && exporter.getFinishedSpans().length < count; i++) await new Promise((r) => setTimeout(r, 10));
+  while (exporter.getFinishedSpans().length < count) await once(exporter.exported, 'spans');
   return exporter.getFinishedSpans();
 }
 
