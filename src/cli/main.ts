@@ -9,6 +9,8 @@ Usage:
                                           start the gateway (default 127.0.0.1:8080)
   warden mock-upstream [--port N]         a local stand-in for OpenAI and Anthropic (demo, tests)
   warden audit verify [--org ORG]         check the audit hash chain (exit 0 intact, 1 broken)
+  warden audit prune --older-than Nd [--org ORG]
+                                          retention: remove older audit records, chain still verifies
 ${POLICY_USAGE.split('\n').slice(1).join('\n')}`;
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
