@@ -25,6 +25,12 @@ export function parseBudgetDuration(text: string): Pick<CounterClaim, 'window' |
   return { window: 'sliding', windowSeconds: Number(m[1]) * unit };
 }
 
+/** True when a rule of the decision already counts this key's requests per sliding window. */
+export function rulesCountKeyRequests(decision: Decision, key: Pick<KeyLimits, 'id' | 'org'>): boolean {
+  const scope = `key:${key.org}/${key.id}`;
+  return decision.claims.some((c) => c.metric === 'requests' && c.window === 'sliding' && c.scope === scope);
+}
+
 /**
  * The key's own limits as claims, reserved with the policies' claims in the same step.
  * With `requests` (a counter store shared by several gateways), requests per minute are the
@@ -35,8 +41,7 @@ export function parseBudgetDuration(text: string): Pick<CounterClaim, 'window' |
 export function keyClaims(key: KeyLimits, decision: Decision, requests?: { defaultRpm?: number }): CounterClaim[] {
   const out: CounterClaim[] = [];
   const scope = `key:${key.org}/${key.id}`;
-  const ruleCounts = requests !== undefined && decision.claims.some((c) => c.metric === 'requests' && c.window === 'sliding' && c.scope === scope);
-  const rpm = requests === undefined ? undefined : (key.rpmLimit ?? (ruleCounts ? undefined : requests.defaultRpm));
+  const rpm = requests === undefined ? undefined : (key.rpmLimit ?? (rulesCountKeyRequests(decision, key) ? undefined : requests.defaultRpm));
   if (rpm !== undefined) {
     // The implicit default fails open when the store is down (the gateway's per-process
     // limiter still stands); a key's own rpm_limit fails closed like any written limit.

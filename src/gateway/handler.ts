@@ -8,7 +8,7 @@ import { estimateCostUsd } from '../pricing/index.js';
 import { requestParsers } from '../providers/parse-request.js';
 import { InvalidRequestBodyError, type BodyRequest } from '../providers/request-shape.js';
 import { ApprovalGate } from '../approvals/approval-gate.js';
-import type { Reservation } from '../budgets/index.js';
+import { type Reservation, rulesCountKeyRequests } from '../budgets/index.js';
 import { type BudgetDeps, finishCall, reserveCall } from './call-budget.js';
 import { RefusedError, modifiedHeader, rateLimitHeaders, refuseUnlessAllowed } from './refusals.js';
 import type { CounterStore } from '../counters/counter-store.js';
@@ -206,7 +206,7 @@ export class GatewayHandler {
     const approved = decision.action === 'escalate' && this.approvals ? await this.awaitApproval(req, route, decision, auth, exchange, signal) : false;
     if (!approved) refuseUnlessAllowed(decision);
     // The default per-key limit yields to a rate_limit rule on this key (one limit, not two).
-    if (deferredLimit && !keyRateLimited(decision, auth)) this.rateLimit(auth, exchange, false);
+    if (deferredLimit && !rulesCountKeyRequests(decision, auth.record)) this.rateLimit(auth, exchange, false);
     // After approval: a held call must not keep budget reserved while a human decides.
     // Checked first so a call without budgets or limits costs no extra await. The per-key
     // requests-per-minute limit is a claim too, so it holds across gateways sharing a store.
@@ -431,11 +431,6 @@ export class GatewayHandler {
 
 
 
-/** True when a `rate_limit` rule counts this key's requests (it replaces the gateway default). */
-function keyRateLimited(decision: Decision, auth: Authenticated): boolean {
-  const scope = `key:${auth.tenant.org}/${auth.record.id}`;
-  return decision.claims.some((c) => c.metric === 'requests' && c.window === 'sliding' && c.scope === scope);
-}
 
 
 /**
