@@ -61,12 +61,18 @@ export function compileCondition(source: string): Condition | { error: string } 
     return { error: firstLine((err as Error).message) };
   }
   return (ctx) => {
+    // A missing label (`labels.plan` when no plan label is set) is an evaluation error in
+    // CEL, thrown on every such call: capturing its stack trace cost more than the whole
+    // evaluation, and nobody reads it, so it is not captured (evaluation is synchronous).
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     try {
       return program(conditionVariables(ctx)) === true ? { value: true } : { value: false };
     } catch (err) {
-      // A missing label (`labels.plan` when no plan label is set) is an evaluation error in
-      // CEL; the rule then does not apply, and the outcome records why.
+      // The rule then does not apply, and the outcome records why.
       return { value: false, error: firstLine((err as Error).message) };
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
     }
   };
 }
@@ -88,7 +94,6 @@ function firstLine(message: string): string {
 
 function conditionVariables(ctx: EvalContext): Record<string, unknown> {
   const { request, tenant } = ctx;
-  const date = new Date(ctx.now);
   return {
     model: ctx.model ?? '',
     provider: request.provider,
@@ -112,7 +117,11 @@ function conditionVariables(ctx: EvalContext): Record<string, unknown> {
     get estimated_cost_usd() {
       return ctx.estimate().costUsd ?? -1;
     },
-    hour: BigInt(date.getUTCHours()),
-    weekday: BigInt(date.getUTCDay()),
+    get hour() {
+      return BigInt(new Date(ctx.now).getUTCHours());
+    },
+    get weekday() {
+      return BigInt(new Date(ctx.now).getUTCDay());
+    },
   };
 }

@@ -76,9 +76,12 @@ export function customEvaluator(rule: CustomRule, storage: unknown): RuleEvaluat
   return (ctx: EvalContext): RuleResult => toRuleResult(run(toRuleContext(ctx, storage)));
 }
 
-/** The seed-003 view of the request, for custom rules and function conditions. */
+/**
+ * The seed-003 view of the request, for custom rules and function conditions. Token
+ * counting and pricing cost time, so `inputTokens`, `estimatedCostUsd` and `now` are
+ * computed when a rule first reads them (a condition on labels pays for neither).
+ */
 export function toRuleContext(ctx: EvalContext, storage: unknown): RuleContext {
-  const estimate = ctx.estimate();
   return {
     model: ctx.model,
     messages: ctx.messages,
@@ -88,9 +91,15 @@ export function toRuleContext(ctx: EvalContext, storage: unknown): RuleContext {
     team: ctx.tenant.team,
     user: ctx.tenant.user ?? ctx.request.endUser,
     environment: ctx.tenant.environment,
-    inputTokens: estimate.inputTokens,
-    estimatedCostUsd: estimate.costUsd,
-    now: new Date(ctx.now),
+    get inputTokens() {
+      return ctx.estimate().inputTokens;
+    },
+    get estimatedCostUsd() {
+      return ctx.estimate().costUsd;
+    },
+    get now() {
+      return new Date(ctx.now);
+    },
     storage,
   };
 }

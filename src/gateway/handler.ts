@@ -19,7 +19,7 @@ import { type Authenticated, KeyRing, presentedKey } from './auth.js';
 import { readRequestContext } from './context-headers.js';
 import { GatewayError, decisionMessage, sendWireError } from './errors.js';
 import { RequestRateLimiter } from './rate-limiter.js';
-import { newRequestId } from './request-id.js';
+import { newRequestId } from '../engine/request-id.js';
 import { checkContentType, parseJsonBody, readBody } from './request-body.js';
 import { modifiedBody } from '../providers/rewrite-body.js';
 import { type OutputStage, createOutputStage } from './output-stage.js';

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { newRequestId } from '../engine/request-id.js';
 import type { Decision, LlmRequest, Tenant } from '../engine/types.js';
 import { requestParsers } from '../providers/parse-request.js';
 import type { BodyRequest } from '../providers/request-shape.js';
@@ -35,7 +35,7 @@ export function guard(route: string, body: Record<string, unknown>, callLabels: 
   const parse = requestParsers[route] as (body: unknown) => BodyRequest;
   const parsed = parse(body);
   const labels = { ...settings.labels, ...currentLabels(), ...callLabels };
-  const request: LlmRequest = { ...parsed, requestId: `req_${randomBytes(12).toString('hex')}`, labels };
+  const request: LlmRequest = { ...parsed, requestId: newRequestId(), labels };
   if (settings.sessionId) request.sessionId = settings.sessionId;
   if (settings.missionId) request.missionId = settings.missionId;
   // Seed 003 reads the end user from labels (`user_id`).
