@@ -1,7 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { type CircuitBreakerOptions, CircuitBreaker } from './circuit-breaker.js';
 import { GatewayError } from './errors.js';
-import type { Route } from './routes.js';
+import { type Translation, TranslationError, translation } from '../providers/translate/index.js';
+import { ROUTES, type Route } from './routes.js';
 import type { UpstreamConfig } from './types.js';
 import { type ForwardInput, type ForwardResult, Upstream, forward } from './upstream.js';
 
@@ -10,7 +11,11 @@ export interface NamedUpstreamConfig extends UpstreamConfig {
   format: 'openai' | 'anthropic';
 }
 
-/** One fallback: another upstream (same wire format) and/or another model. */
+/**
+ * One fallback: another upstream and/or another model. An upstream of the other wire format
+ * (OpenAI for an Anthropic call, or the reverse) serves chat calls through translation, and
+ * must name its model.
+ */
 export interface FallbackTarget {
   /** Upstream name: `openai`, `anthropic` or a key of `failover.upstreams`; the route's own when absent. */
   upstream?: string;
@@ -47,8 +52,10 @@ export interface UpstreamAttempt {
   model: string | null;
   /** The upstream's status; null when it was not reached (connection error, open circuit). */
   status: number | null;
-  /** `upstream_error`, `upstream_timeout`, `circuit_open`, or `http_<status>` for a retried reply. */
+  /** `upstream_error`, `upstream_timeout`, `circuit_open`, `untranslatable`, or `http_<status>` for a retried reply. */
   error?: string;
+  /** Set when the call was translated to the other provider's wire format: `openai->anthropic`, `anthropic->openai`. */
+  translated?: string;
   durationMs: number;
 }
 
@@ -68,6 +75,8 @@ export interface RouterResult {
   result: ForwardResult;
   upstream: string;
   model: string | undefined;
+  /** The provider that served the call (its wire format), for pricing. */
+  provider: 'openai' | 'anthropic';
 }
 
 interface Target {
@@ -75,7 +84,16 @@ interface Target {
   upstream: Upstream;
   model: string | undefined;
   breaker: CircuitBreaker | undefined;
+  format: 'openai' | 'anthropic';
+  /** Set for an upstream of the other wire format: the route it serves and how to translate. */
+  translation?: { translation: Translation; route: Route };
 }
+
+/** The routes that can be served by the other provider, and the route each is served by. */
+const TRANSLATABLE: ReadonlyMap<string, Route> = new Map([
+  ['openai.chat', ROUTES.get('POST /v1/messages') as Route],
+  ['anthropic.messages', ROUTES.get('POST /v1/chat/completions') as Route],
+]);
 
 const RETRY_DEFAULTS: Required<RetryOptions> = { maxAttempts: 4, retriesPerUpstream: 1, maxTotalMs: 30_000, baseDelayMs: 200, maxDelayMs: 5_000 };
 
@@ -87,12 +105,13 @@ function retryableStatus(status: number): boolean {
  * Picks the upstream for each call: the route's own first, then the model's fallbacks,
  * skipping upstreams whose circuit is open, retrying 429/5xx/connection failures within
  * the attempt and time bounds, and only while nothing has been sent to the client.
- * Fallbacks stay within one wire format: a call is never translated between providers.
+ * A chat call can fall back to the other provider: its request is translated to that
+ * wire format and the answer translated back (src/providers/translate).
  */
 export class UpstreamRouter {
   private readonly upstreams = new Map<string, { upstream: Upstream; format: 'openai' | 'anthropic' }>();
   private readonly breakers = new Map<string, CircuitBreaker>();
-  private readonly routing = new Map<string, { format: 'openai' | 'anthropic'; targets: readonly FallbackTarget[] }>();
+  private readonly routing = new Map<string, readonly FallbackTarget[]>();
   private readonly retry: Required<RetryOptions>;
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
 
@@ -108,17 +127,12 @@ export class UpstreamRouter {
       this.upstreams.set(name, { upstream: new Upstream(config), format: config.format });
     }
     for (const [model, targets] of Object.entries(options.routing ?? {})) {
-      let format: 'openai' | 'anthropic' | undefined;
       targets.forEach((target, i) => {
         if (target.upstream === undefined) return;
         const found = this.upstreams.get(target.upstream);
         if (!found) throw new Error(`routing.${model}[${i}]: no upstream named "${target.upstream}"`);
-        if (format && found.format !== format) {
-          throw new Error(`routing.${model}[${i}]: upstream "${target.upstream}" speaks ${found.format}, the others ${format}; fallbacks must share one wire format (requests are not translated between providers)`);
-        }
-        format = found.format;
       });
-      this.routing.set(model, { format: format ?? 'openai', targets });
+      this.routing.set(model, targets);
     }
     if (options.breaker !== false) {
       for (const name of this.upstreams.keys()) this.breakers.set(name, new CircuitBreaker(options.breaker ?? {}));
@@ -149,8 +163,20 @@ export class UpstreamRouter {
       for (let tryNo = 0; tryNo <= this.retry.retriesPerUpstream; tryNo++) {
         if (calls >= this.retry.maxAttempts || (calls && this.now() - started >= this.retry.maxTotalMs)) return this.exhausted(lastFailure, targets);
         if (target.breaker && !target.breaker.tryAcquire(this.now())) {
-          attempts.push({ upstream: target.name, model: target.model ?? null, status: null, error: 'circuit_open', durationMs: 0 });
+          attempts.push({ ...attemptOf(target), status: null, error: 'circuit_open', durationMs: 0 });
           break;
+        }
+        let body = request.bodyFor(target.model);
+        if (target.translation && body) {
+          try {
+            body = Buffer.from(JSON.stringify(target.translation.translation.request(JSON.parse(body.toString('utf8')) as Record<string, unknown>, target.model as string)));
+          } catch (err) {
+            if (!(err instanceof TranslationError)) throw err;
+            // This request cannot be carried by the other provider (e.g. audio parts): skip it.
+            target.breaker?.release();
+            attempts.push({ ...attemptOf(target), status: null, error: 'untranslatable', durationMs: 0 });
+            break;
+          }
         }
         calls++;
         const last = this.isLast(targets, t, tryNo, calls, started);
@@ -159,14 +185,14 @@ export class UpstreamRouter {
         const t0 = this.now();
         let result: ForwardResult;
         try {
-          result = await forward({ ...request.forward, upstream: target.upstream, body: request.bodyFor(target.model), ...(last ? {} : { retryable: retryableStatus }) }, res);
+          result = await forward({ ...request.forward, upstream: target.upstream, body, ...(target.translation ? { translation: target.translation } : {}), ...(last ? {} : { retryable: retryableStatus }) }, res);
         } catch (err) {
           if (signal.aborted || !(err instanceof GatewayError)) {
             target.breaker?.release();
             throw err;
           }
           target.breaker?.failure(this.now());
-          attempts.push({ upstream: target.name, model: target.model ?? null, status: null, error: err.code, durationMs: this.now() - t0 });
+          attempts.push({ ...attemptOf(target), status: null, error: err.code, durationMs: this.now() - t0 });
           if (last) throw err;
           lastFailure = { status: null, error: err };
           if (!(await this.backoff(tryNo, undefined, started, signal))) break;
@@ -175,7 +201,7 @@ export class UpstreamRouter {
         const failed = retryableStatus(result.status);
         if (failed) target.breaker?.failure(this.now());
         else target.breaker?.success(this.now());
-        const attempt: UpstreamAttempt = { upstream: target.name, model: target.model ?? null, status: result.status, durationMs: this.now() - t0 };
+        const attempt: UpstreamAttempt = { ...attemptOf(target), status: result.status, durationMs: this.now() - t0 };
         if (result.discarded) {
           attempt.error = `http_${result.status}`;
           attempts.push(attempt);
@@ -184,7 +210,7 @@ export class UpstreamRouter {
           continue;
         }
         attempts.push(attempt);
-        return { result, upstream: target.name, model: target.model };
+        return { result, upstream: target.name, model: target.model, provider: target.format };
       }
     }
     return this.exhausted(lastFailure, targets);
@@ -198,15 +224,21 @@ export class UpstreamRouter {
     const targets: Target[] = [];
     const add = (name: string, targetModel: string | undefined) => {
       const found = this.upstreams.get(name);
-      if (!found || found.format !== route.wire.name) return;
+      if (!found) return;
       if (targets.some((t) => t.name === name && t.model === targetModel)) return;
-      targets.push({ name, upstream: found.upstream, model: targetModel, breaker: this.breakers.get(name) });
+      const target: Target = { name, upstream: found.upstream, model: targetModel, breaker: this.breakers.get(name), format: found.format };
+      if (found.format !== route.wire.name) {
+        // Another provider: only chat calls translate, and only to a model named for it.
+        const served = TRANSLATABLE.get(route.id);
+        const translated = translation(route.wire.name, found.format);
+        if (!served || !translated || targetModel === undefined || targetModel === model) return;
+        target.translation = { translation: translated, route: served };
+      }
+      targets.push(target);
     };
     add(route.upstream, model);
     const fallbacks = route.decides && model !== undefined ? this.routing.get(model) : undefined;
-    if (fallbacks && fallbacks.format === route.wire.name) {
-      for (const target of fallbacks.targets) add(target.upstream ?? route.upstream, target.model ?? model);
-    }
+    for (const target of fallbacks ?? []) add(target.upstream ?? route.upstream, target.model ?? model);
     return targets;
   }
 
@@ -242,6 +274,14 @@ export class UpstreamRouter {
     if (last.error) throw last.error;
     throw new GatewayError(502, 'upstream_error', `every upstream for this call failed (last status ${last.status ?? 'none'})`);
   }
+}
+
+function attemptOf(target: Target): Pick<UpstreamAttempt, 'upstream' | 'model' | 'translated'> {
+  return {
+    upstream: target.name,
+    model: target.model ?? null,
+    ...(target.translation ? { translated: `${target.format === 'openai' ? 'anthropic' : 'openai'}->${target.format}` } : {}),
+  };
 }
 
 /** `Retry-After` as seconds or an HTTP date, in milliseconds from now. */

@@ -371,7 +371,8 @@ export class GatewayHandler {
     }
     if (result.usage) {
       record.usage = result.usage;
-      const price = record.model ? this.pricing.price(route.upstream, record.model) : undefined;
+      // Priced as the provider that served it (a cross-provider fallback bills at the other's rates).
+      const price = record.model ? this.pricing.price(sent.provider, record.model) : undefined;
       record.costUsd = price ? estimateCostUsd(price, result.usage) : null;
     }
   }

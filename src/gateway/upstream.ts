@@ -10,6 +10,7 @@ import type { Route } from './routes.js';
 import { SseSplitter } from './sse.js';
 import type { UpstreamConfig } from './types.js';
 import type { UpstreamTrace } from '../observability/types.js';
+import { type StreamTranslator, type Translation, TranslationError } from '../providers/translate/index.js';
 
 /** One provider endpoint: an undici Pool (DESIGN: global fetch measured 4x slower) and its key. */
 export class Upstream {
@@ -54,6 +55,12 @@ export interface ForwardInput {
   retryable?: (status: number) => boolean;
   /** Spans, `traceparent` and timings of this request (src/observability). */
   trace?: UpstreamTrace;
+  /**
+   * Cross-provider failover: the upstream speaks the other wire format. The body is already
+   * in the upstream's format; its answer (JSON, SSE or error) is turned back into the
+   * caller's before anything else (usage, output stage) reads it.
+   */
+  translation?: { translation: Translation; route: Route };
 }
 
 export interface ForwardResult {
@@ -81,7 +88,9 @@ export function forward(input: ForwardInput, res: ServerResponse): Promise<Forwa
 
 async function forwardOnce(input: ForwardInput, res: ServerResponse, traceHeaders: Record<string, string> | undefined): Promise<ForwardResult> {
   const { route, upstream } = input;
-  const headers: Record<string, string> = { ...route.wire.upstreamHeaders(upstream.key(), input.clientHeaders), accept: 'application/json, text/event-stream', ...traceHeaders };
+  // The route the upstream serves: the caller's own, or the other provider's (translation).
+  const target = input.translation?.route ?? route;
+  const headers: Record<string, string> = { ...target.wire.upstreamHeaders(upstream.key(), input.clientHeaders), accept: 'application/json, text/event-stream', ...traceHeaders };
   if (input.body) {
     headers['content-type'] = 'application/json';
     headers['content-length'] = String(input.body.length);
@@ -89,7 +98,7 @@ async function forwardOnce(input: ForwardInput, res: ServerResponse, traceHeader
   let response: Awaited<ReturnType<Pool['request']>>;
   try {
     response = await upstream.pool.request({
-      path: upstream.path(route),
+      path: upstream.path(target),
       method: input.method,
       headers,
       body: input.body ?? null,
@@ -98,7 +107,7 @@ async function forwardOnce(input: ForwardInput, res: ServerResponse, traceHeader
       bodyTimeout: input.bodyTimeoutMs,
     });
   } catch (err) {
-    throw upstreamFailure(err, route.upstream);
+    throw upstreamFailure(err, target.upstream);
   }
   if (input.retryable?.(response.statusCode)) {
     const retryAfter = response.headers['retry-after'];
@@ -118,9 +127,19 @@ async function forwardOnce(input: ForwardInput, res: ServerResponse, traceHeader
   const ok = response.statusCode >= 200 && response.statusCode < 300;
   const stream = ok && contentType.startsWith('text/event-stream');
   if (stream) out['cache-control'] = 'no-cache';
+  let body: Body = response.body;
+  if (input.translation) {
+    const { translation } = input.translation;
+    if (stream) {
+      body = translatedSse(response.body, translation.stream());
+    } else {
+      body = once(await translatedJson(response.body, translation, response.statusCode, target.upstream));
+      out['content-type'] = 'application/json';
+    }
+  }
   // Output stage: a checked JSON reply is read whole before its status is chosen (a block answers 403).
   if (input.output && ok && !stream) {
-    const checked = await relayCheckedJson(response.body, res, response.statusCode, out, route.wire, input.output, (text) => route.wire.usage(findUsage(text)));
+    const checked = await relayCheckedJson(body, res, response.statusCode, out, route.wire, input.output, (text) => route.wire.usage(findUsage(text)));
     return { ...checked, stream };
   }
   res.writeHead(response.statusCode, out);
@@ -129,11 +148,11 @@ async function forwardOnce(input: ForwardInput, res: ServerResponse, traceHeader
 
   let usage: TokenUsage | undefined;
   try {
-    if (stream) usage = await relaySse(response.body, res, input);
-    else usage = route.wire.usage(await relayJson(response.body, res, ok));
+    if (stream) usage = await relaySse(body, res, input);
+    else usage = route.wire.usage(await relayJson(body, res, ok));
   } catch (err) {
     if (input.signal.aborted) throw err;
-    const failure = upstreamFailure(err, route.upstream);
+    const failure = err instanceof GatewayError ? err : upstreamFailure(err, target.upstream);
     if (stream && !res.writableEnded && !res.destroyed) {
       res.end(route.wire.streamError({ status: failure.status, message: failure.message, code: failure.code, requestId: input.requestId }));
     } else {
@@ -146,6 +165,47 @@ async function forwardOnce(input: ForwardInput, res: ServerResponse, traceHeader
 }
 
 type Body = AsyncIterable<Buffer> & { pause?: () => void };
+
+/** A translated upstream's JSON answer (success or error), read whole, in the caller's format. */
+async function translatedJson(source: Body, translation: Translation, status: number, name: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of source) chunks.push(chunk);
+  const text = Buffer.concat(chunks).toString('utf8');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = text;
+  }
+  if (status < 200 || status >= 300) return Buffer.from(JSON.stringify(translation.error(status, parsed)));
+  try {
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new TranslationError('the answer is not a JSON object', '');
+    return Buffer.from(JSON.stringify(translation.json(parsed as Record<string, unknown>)));
+  } catch (err) {
+    if (!(err instanceof TranslationError)) throw err;
+    throw new GatewayError(502, 'upstream_error', `the ${name} upstream's answer could not be translated for this client: ${err.message}`);
+  }
+}
+
+async function* once(buffer: Buffer): AsyncGenerator<Buffer> {
+  yield buffer;
+}
+
+/** A translated upstream's SSE stream, event by event, in the caller's format. */
+async function* translatedSse(source: Body, translator: StreamTranslator): AsyncGenerator<Buffer> {
+  const splitter = new SseSplitter();
+  for await (const chunk of source) {
+    let out = '';
+    for (const event of splitter.push(chunk)) out += translator.event(event.event, event.data);
+    if (out) yield Buffer.from(out);
+  }
+  // An unterminated last event still counts.
+  const rest = splitter.end();
+  let out = '';
+  if (rest.trim()) for (const event of new SseSplitter().push(Buffer.from(`${rest}\n\n`))) out += translator.event(event.event, event.data);
+  const tail = out + translator.end();
+  if (tail) yield Buffer.from(tail);
+}
 
 async function relaySse(body: Body, res: ServerResponse, input: ForwardInput): Promise<TokenUsage | undefined> {
   const { wire } = input.route;

@@ -200,7 +200,7 @@ describe('provider failover', () => {
     expect(stack.mock.requests).toHaveLength(1);
   });
 
-  it('rejects fallbacks that mix wire formats', async () => {
-    await expect(setup({ routing: { 'gpt-4o-mini': [{ upstream: 'backup' }, { upstream: 'anthropic' }] } })).rejects.toThrow(/share one wire format/);
+  it('rejects a fallback to an upstream that is not configured', async () => {
+    await expect(setup({ routing: { 'gpt-4o-mini': [{ upstream: 'backup' }, { upstream: 'nowhere' }] } })).rejects.toThrow('routing.gpt-4o-mini[1]: no upstream named "nowhere"');
   });
 });
