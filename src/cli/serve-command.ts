@@ -6,6 +6,7 @@ import { type WardenConfig, loadConfig } from '../config/config.js';
 import { defaultPolicy, DEFAULT_POLICY_NAME } from '../config/default-policy.js';
 import { createRedisCounterStore } from '../counters/redis/redis-store.js';
 import { compilePolicies, createPricing } from '../engine/engine.js';
+import { DEFAULT_CLASSIFIER_TIMEOUT_MS, type InjectionClassifier, createInjectionClassifier } from '../engine/confirm.js';
 import { PolicyValidationError } from '../engine/errors.js';
 import { keyBudgetIssue } from '../rules/budget/hierarchy.js';
 import { hashVirtualKey } from '../gateway/auth.js';
@@ -47,6 +48,29 @@ function upstreams(config: WardenConfig, env: NodeJS.ProcessEnv): { openai?: Ups
   const openai = pick('OPENAI_BASE_URL', 'OPENAI_API_KEY', file.openai, 'https://api.openai.com/v1');
   const anthropic = pick('ANTHROPIC_BASE_URL', 'ANTHROPIC_API_KEY', file.anthropic, 'https://api.anthropic.com');
   return { ...(openai ? { openai } : {}), ...(anthropic ? { anthropic } : {}) };
+}
+
+/**
+ * `classifier:` of warden.yaml, the LLM that confirms `confirm_with_classifier` hits. Its
+ * base URL and key default to the provider's upstream (file or environment).
+ */
+function classifierOption(config: WardenConfig, ups: { openai?: UpstreamConfig; anthropic?: UpstreamConfig }): InjectionClassifier | undefined {
+  const c = config.file.classifier;
+  if (!c) return undefined;
+  const upstream = ups[c.provider];
+  const baseUrl = c.base_url ?? upstream?.baseUrl;
+  if (!baseUrl) {
+    throw new PolicyValidationError([{ path: 'classifier.base_url', message: `no base_url, and no ${c.provider} upstream is configured to default to` }], config.source);
+  }
+  const apiKey = c.api_key ?? (c.base_url === undefined ? upstream?.apiKey : undefined);
+  return createInjectionClassifier({
+    provider: c.provider,
+    model: c.model,
+    baseUrl,
+    ...(apiKey ? { apiKey } : {}),
+    ...(c.timeout_ms !== undefined ? { timeoutMs: c.timeout_ms } : {}),
+    ...(c.on_error !== undefined ? { onError: c.on_error } : {}),
+  });
 }
 
 /** Admin token, approvals, failover and rate limits from `warden.yaml` and the environment. */
@@ -129,6 +153,14 @@ export async function serveCommand(args: string[], io: CliIo, env: NodeJS.Proces
     shownKey = dev.shown;
   }
   const ups = upstreams(config, env);
+  let classifier: InjectionClassifier | undefined;
+  try {
+    classifier = classifierOption(config, ups);
+  } catch (err) {
+    if (!(err instanceof PolicyValidationError)) throw err;
+    io.err(`warden: ${err.message}\n`);
+    return 1;
+  }
   const limits = config.file.limits;
   let ops: ServeObservability;
   try {
@@ -164,6 +196,7 @@ export async function serveCommand(args: string[], io: CliIo, env: NodeJS.Proces
     logger: ops.logger,
     drainMs: ops.drainMs,
     health: [storeProbe(control.store)],
+    ...(classifier ? { classifier } : {}),
   });
 
   const lines = [`Warden gateway listening on ${gateway.url}`];
@@ -174,6 +207,8 @@ export async function serveCommand(args: string[], io: CliIo, env: NodeJS.Proces
   const own = policies.policies.filter((p) => p.name !== DEFAULT_POLICY_NAME);
   const defaults = policies.policies.find((p) => p.name === DEFAULT_POLICY_NAME);
   lines.push(`  policies: ${own.length ? `${own.length} (${own.reduce((n, p) => n + p.rules.length, 0)} rules) from ${config.source}` : 'none of your own yet; see docs/policies.md (a warden.yaml with `policies:` adds them)'}`);
+  const c = config.file.classifier;
+  if (c) lines.push(`  injection classifier: ${c.provider} ${c.model}, asked about prompt_injection hits of rules with confirm_with_classifier (timeout ${c.timeout_ms ?? DEFAULT_CLASSIFIER_TIMEOUT_MS} ms, on_error ${c.on_error ?? 'keep'})`);
   if (defaults) lines.push(`  default policy: ${defaults.rules.map((r) => r.type).join(', ')} (rule types your policies do not set; default_policy: false turns it off)`);
   lines.push(`  upstreams: ${Object.entries(ups).map(([name, u]) => `${name} -> ${u.baseUrl}${u.apiKey ? '' : ' (no API key set)'}`).join(', ') || 'none: set OPENAI_API_KEY / ANTHROPIC_API_KEY (and *_BASE_URL) before calling'}`);
   if (shownKey) {

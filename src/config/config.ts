@@ -127,6 +127,18 @@ export const configSchema = z
       })
       .strict()
       .optional(),
+    classifier: z
+      .object({
+        provider: z.enum(['openai', 'anthropic']).describe('the wire format to ask the model in'),
+        model: z.string().min(1).describe('the classifying model, e.g. gpt-4o-mini'),
+        base_url: z.url().optional().describe("default: the provider's configured upstream"),
+        api_key: z.string().min(1).optional().describe("default: the provider's configured upstream key"),
+        timeout_ms: z.number().int().positive().max(60_000).optional().describe('longest wait for the answer; default 2000'),
+        on_error: z.enum(['keep', 'allow']).optional().describe('on a timeout, an error or an answer other than INJECTION/BENIGN: keep the heuristic decision (default) or allow'),
+      })
+      .strict()
+      .optional()
+      .describe('the LLM that confirms prompt_injection hits of rules with confirm_with_classifier: true'),
     limits: z
       .object({
         max_body_bytes: z.number().int().positive().optional(),

@@ -50,6 +50,22 @@ export interface LlmRequest {
   endUser?: string;
   /** The raw request body, for custom rules that want provider-specific fields (`kwargs`). */
   body?: unknown;
+  /**
+   * The injection classifier's answer on this request's prompt-injection hits. Absent on the
+   * first decide(); the gateway or SDK sets it before deciding a second time, and rules with
+   * `confirm_with_classifier` read it (`benign` drops their hit). See src/engine/confirm.ts.
+   */
+  classifierVerdict?: ClassifierVerdict;
+}
+
+/** What the LLM classifier said about the texts a `confirm_with_classifier` rule flagged. */
+export interface ClassifierVerdict {
+  /** `error`: no usable answer (timeout, HTTP error, an answer other than the one word). */
+  readonly verdict: 'injection' | 'benign' | 'error';
+  /** With `error`: keep the heuristic hit (the default, fail closed) or let the call through. */
+  readonly onError?: 'keep' | 'allow';
+  /** Why it failed (`timeout after 2000 ms`, `HTTP 500`), for the record; never the text. */
+  readonly detail?: string;
 }
 
 /**

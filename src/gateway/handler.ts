@@ -3,6 +3,7 @@ import { createPricing } from '../engine/engine.js';
 import type { PricingPort } from '../engine/context.js';
 import type { PolicySet } from '../engine/policy-set.js';
 import { decisionRecord } from '../engine/decision-record.js';
+import { confirmDecision, needsConfirmation } from '../engine/confirm.js';
 import type { Decision, LlmRequest } from '../engine/types.js';
 import { estimateCostUsd } from '../pricing/index.js';
 import { requestParsers } from '../providers/parse-request.js';
@@ -200,7 +201,9 @@ export class GatewayHandler {
 
     // One set for the whole request: a live swap never changes the rules under a call in flight.
     const policies = this.options.policiesFor ? this.options.policiesFor(auth.tenant) : this.policies();
-    const decision = policies.decide(request, auth.tenant, this.now());
+    let decision = policies.decide(request, auth.tenant, this.now());
+    // confirm_with_classifier (issue #5): a prompt_injection hit goes to the LLM classifier, and its verdict into a second decide.
+    if (this.options.classifier && needsConfirmation(decision)) decision = await confirmDecision(this.options.classifier, request, () => policies.decide(request, auth.tenant, this.now()), signal);
     record.decision = decision;
     exchange.trace.decided(decision, route.upstream, request.model);
     const approved = decision.action === 'escalate' && this.approvals ? await this.awaitApproval(req, route, decision, auth, exchange, signal) : false;

@@ -2,6 +2,7 @@ import type { ApprovalGate } from '../approvals/approval-gate.js';
 import type { Decision, Tenant } from '../engine/types.js';
 import type { PolicySet } from '../engine/policy-set.js';
 import type { PricingPort } from '../engine/context.js';
+import type { InjectionClassifier } from '../engine/confirm.js';
 import type { TokenUsage } from '../pricing/index.js';
 import type { CounterStore } from '../counters/counter-store.js';
 import type { ApprovalGateOptions } from '../approvals/approval-gate.js';
@@ -115,6 +116,11 @@ export interface GatewayOptions {
   audit?: (record: CompletionRecord) => Promise<void>;
   /** Answers the rest of `/api/v1/` (the REST admin API, src/admin). */
   adminApi?: AdminRoutes;
+  /**
+   * Confirms the hits of `prompt_injection` rules with `confirm_with_classifier: true` with an
+   * LLM before they take effect (`createInjectionClassifier`); without it those hits stand.
+   */
+  classifier?: InjectionClassifier;
   /** Injected clock (ms since epoch) and request-id source, for tests. */
   now?: () => number;
   requestId?: () => string;

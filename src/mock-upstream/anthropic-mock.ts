@@ -6,11 +6,11 @@ function sseEvent(event: string, data: unknown): string {
 }
 
 /** `POST /v1/messages`, JSON or SSE with usage in `message_start` and `message_delta`. */
-export function messages(body: Record<string, unknown>, seq: number, reply: MockReply): void {
+export function messages(body: Record<string, unknown>, seq: number, reply: MockReply, replyText?: string): void {
   const id = `msg_mock${String(seq).padStart(6, '0')}`;
   const model = String(body.model ?? 'claude-3-5-haiku-latest');
   const { last, all } = readPrompt(body);
-  const text = echoText(last);
+  const text = replyText ?? echoText(last);
   const inputTokens = mockTokens(all);
   const outputTokens = mockTokens(text);
   const usage = { input_tokens: inputTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: outputTokens, service_tier: 'standard' };

@@ -36,4 +36,19 @@ describe('mock upstream', () => {
     mock.reset();
     expect(mock.requests).toHaveLength(0);
   });
+
+  it('answers with replyText (a string, or a function of the body that may fall back to the echo), streamed or not', async () => {
+    const openai = new OpenAI({ baseURL: `${mock.url}/v1`, apiKey: 'x', maxRetries: 0 });
+    mock.behavior = { replyText: 'BENIGN' };
+    const reply = await openai.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'ping' }] });
+    expect(reply.choices[0]?.message.content).toBe('BENIGN');
+    const response = await openai.responses.create({ model: 'm', input: 'ping' });
+    expect(response.output_text).toBe('BENIGN');
+    mock.behavior = { replyText: (body) => (body.model === 'judge' ? 'INJECTION' : undefined) };
+    const streamed = await new Anthropic({ baseURL: mock.url, apiKey: 'x', maxRetries: 0 }).messages.stream({ model: 'judge', max_tokens: 10, messages: [{ role: 'user', content: 'pong' }] }).finalMessage();
+    expect(streamed.content).toEqual([{ type: 'text', text: 'INJECTION' }]);
+    const echoed = await openai.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'ping' }] });
+    expect(echoed.choices[0]?.message.content).toBe('Echo: ping');
+    mock.reset();
+  });
 });

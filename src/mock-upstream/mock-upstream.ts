@@ -27,7 +27,8 @@ export interface MockUpstream {
   close(): Promise<void>;
 }
 
-type Handler = (body: Record<string, unknown>, seq: number, reply: MockReply) => void;
+/** `text`: the reply text a test asked for (`behavior.replyText`), else the handler echoes. */
+type Handler = (body: Record<string, unknown>, seq: number, reply: MockReply, text?: string) => void;
 
 const ROUTES: Readonly<Record<string, { handler: Handler; format: 'openai' | 'anthropic' }>> = {
   'POST /v1/chat/completions': { handler: chatCompletions, format: 'openai' },
@@ -105,7 +106,9 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
         });
       },
     };
-    route.handler(isObject(recorded.body) ? recorded.body : {}, id, reply);
+    const body = isObject(recorded.body) ? recorded.body : {};
+    const text = typeof behavior.replyText === 'function' ? behavior.replyText(body) : behavior.replyText;
+    route.handler(body, id, reply, text);
   };
 
   const server = createServer((req, res) => {

@@ -10,12 +10,12 @@ function sseEvent(event: string, data: unknown): string {
 }
 
 /** `POST /v1/chat/completions`, JSON or SSE; the usage chunk only with `stream_options.include_usage`. */
-export function chatCompletions(body: Record<string, unknown>, seq: number, reply: MockReply): void {
+export function chatCompletions(body: Record<string, unknown>, seq: number, reply: MockReply, replyText?: string): void {
   const id = `chatcmpl-mock${seq}`;
   const created = Math.floor(Date.now() / 1000);
   const model = String(body.model ?? 'gpt-4o-mini');
   const { last, all } = readPrompt(body);
-  const text = echoText(last);
+  const text = replyText ?? echoText(last);
   const usage = { prompt_tokens: mockTokens(all), completion_tokens: mockTokens(text), total_tokens: mockTokens(all) + mockTokens(text), prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 } };
   if (body.stream !== true) {
     reply.json(200, {
@@ -41,13 +41,13 @@ export function chatCompletions(body: Record<string, unknown>, seq: number, repl
 }
 
 /** `POST /v1/responses`, JSON or SSE (typed `event:` lines with `sequence_number`). */
-export function responses(body: Record<string, unknown>, seq: number, reply: MockReply): void {
+export function responses(body: Record<string, unknown>, seq: number, reply: MockReply, replyText?: string): void {
   const id = `resp_mock${seq}`;
   const itemId = `msg_mock${seq}`;
   const createdAt = Math.floor(Date.now() / 1000);
   const model = String(body.model ?? 'gpt-4o-mini');
   const { last, all } = readPrompt(body);
-  const text = echoText(last);
+  const text = replyText ?? echoText(last);
   const usage = { input_tokens: mockTokens(all), input_tokens_details: { cached_tokens: 0 }, output_tokens: mockTokens(text), output_tokens_details: { reasoning_tokens: 0 }, total_tokens: mockTokens(all) + mockTokens(text) };
   const item = { id: itemId, type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [], logprobs: [] }] };
   const response = (status: string, output: unknown[], withUsage: boolean) => ({

@@ -18,6 +18,12 @@ export interface MockBehavior {
   failStatus?: number;
   /** Wait this long between SSE events (a slow stream). */
   chunkDelayMs?: number;
+  /**
+   * The assistant's text for chat, responses and messages calls (JSON and SSE, usage
+   * counted from it) instead of the echo; a function of the request body may return
+   * `undefined` to echo. Lets a test play an LLM classifier (`INJECTION`, `BENIGN`).
+   */
+  replyText?: string | ((body: Record<string, unknown>) => string | undefined);
 }
 
 export interface MockReply {

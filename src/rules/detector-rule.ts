@@ -38,6 +38,8 @@ export interface DetectorRuleConfig {
   allow_values?: string[];
   apply_to?: ('input' | 'output')[];
   restore_in_response?: boolean;
+  /** `prompt_injection` only: put a block or redaction to the LLM classifier first (see src/engine/confirm.ts). */
+  confirm_with_classifier?: boolean;
 }
 
 /** What distinguishes one detector kind from another. */
@@ -105,6 +107,53 @@ export function existingRedactions(request: LlmRequest): RequestRedactions | und
 }
 
 /**
+ * Drops the request's redaction state, so that a second decide() of the same request object
+ * (after the classifier answered) numbers and restores placeholders from scratch, without
+ * the ones an overturned rule made.
+ */
+export function forgetRedactions(request: LlmRequest): void {
+  byRequest.delete(request);
+}
+
+/** At most this many characters of flagged text go to the injection classifier, per request. */
+export const CLASSIFIER_TEXT_LIMIT = 4096;
+/** Characters kept on each side of a finding in the excerpt the classifier sees. */
+const EXCERPT_CONTEXT = 400;
+/** Excerpts of the texts that carried the hits of `confirm_with_classifier` rules, per request. Sensitive: never log them. */
+const suspects = new WeakMap<LlmRequest, string[]>();
+
+/** The excerpts the classifier is asked about (empty when no confirm rule fired), at most CLASSIFIER_TEXT_LIMIT characters. */
+export function classifierTexts(request: LlmRequest): readonly string[] {
+  return suspects.get(request) ?? [];
+}
+
+/** Keeps, per text, the stretch around its findings (merged when they are close), within the limit. */
+function rememberSuspects(request: LlmRequest, texts: readonly string[], findings: readonly Finding[]): void {
+  let list = suspects.get(request);
+  if (!list) suspects.set(request, (list = []));
+  let room = CLASSIFIER_TEXT_LIMIT - list.reduce((n, t) => n + t.length, 0);
+  const byText = new Map<number, [number, number][]>();
+  for (const f of [...findings].sort((a, b) => a.textIndex - b.textIndex || a.start - b.start)) {
+    const text = texts[f.textIndex] as string;
+    const span: [number, number] = [Math.max(0, f.start - EXCERPT_CONTEXT), Math.min(text.length, f.end + EXCERPT_CONTEXT)];
+    const spans = byText.get(f.textIndex) ?? [];
+    const last = spans[spans.length - 1];
+    if (last && span[0] <= last[1]) last[1] = Math.max(last[1], span[1]);
+    else spans.push(span);
+    byText.set(f.textIndex, spans);
+  }
+  for (const [index, spans] of byText) {
+    for (const [start, end] of spans) {
+      if (room <= 0) return;
+      const excerpt = (texts[index] as string).slice(start, Math.min(end, start + room));
+      if (list.includes(excerpt)) continue;
+      list.push(excerpt);
+      room -= excerpt.length;
+    }
+  }
+}
+
+/**
  * Validates the common fields against the kind's entities and compiles the rule. `scanner`
  * is the kind's own scanner config when its settings change what is scanned (allowed hosts,
  * opt-in entities, ...); otherwise the shared scanner serves.
@@ -136,6 +185,11 @@ export function compileDetectorRule(
     env.issue(['restore_in_response'], 'restore_in_response needs action redact (or a redact in actions)');
   }
   const applyTo = new Set(config.apply_to ?? ['input']);
+  const confirm = config.confirm_with_classifier === true;
+  if (confirm && defaultAction === 'flag' && ![...actions.values()].some((a) => a !== 'flag')) {
+    env.issue(['confirm_with_classifier'], 'confirm_with_classifier needs action block or redact (a flag lets the call through anyway)');
+  }
+  if (confirm && !applyTo.has('input')) env.issue(['confirm_with_classifier'], 'confirm_with_classifier applies to requests: add input to apply_to');
   const threshold = config.threshold ?? DEFAULT_THRESHOLD;
   const needsOwn =
     own.customized ||
@@ -169,9 +223,27 @@ export function compileDetectorRule(
       (act === 'block' ? blocking : act === 'redact' ? redacting : flagged).push(f);
     }
     if (!mine.length) return skipped ? { outcome: 'pass', metadata: base } : { outcome: 'pass' };
-    const metadata = { ...base, findings: countsOf(mine) };
-    if (blocking.length) return { outcome: 'block', code: spec.code, reason: `${spec.label}: ${summarize(mine)}`, metadata };
-    if (!redacting.length) return { outcome: 'flag', reason: `${spec.label}: ${summarize(mine)}`, metadata };
+    const metadata: Record<string, unknown> = { ...base, findings: countsOf(mine) };
+    const found = `${spec.label}: ${summarize(mine)}`;
+    let note = '';
+    if (confirm && (blocking.length || redacting.length)) {
+      // First decide: mark the hit for the host to confirm. Second: apply the classifier's verdict.
+      const verdict = ctx.request.classifierVerdict;
+      if (!verdict) {
+        metadata.confirm_with_classifier = true;
+        rememberSuspects(ctx.request, texts, mine);
+      } else {
+        metadata.classifier = verdict.verdict;
+        const detail = verdict.detail ?? 'no answer';
+        if (verdict.verdict === 'benign') return { outcome: 'pass', reason: `not confirmed by classifier: ${found}`, metadata };
+        if (verdict.verdict === 'error' && verdict.onError === 'allow') {
+          return { outcome: 'pass', reason: `classifier unavailable (${detail}), allowed by on_error allow: ${found}`, metadata };
+        }
+        note = verdict.verdict === 'injection' ? ' (confirmed by classifier)' : ` (classifier unavailable: ${detail}; heuristic decision kept)`;
+      }
+    }
+    if (blocking.length) return { outcome: 'block', code: spec.code, reason: `${found}${note}`, metadata };
+    if (!redacting.length) return { outcome: 'flag', reason: found, metadata };
 
     const { state, restore: restorable } = requestRedactions(ctx.request);
     const result = redact(texts, redacting, state);
@@ -184,7 +256,7 @@ export function compileDetectorRule(
     const messages = replaceTexts(ctx.messages, texts, result.texts);
     const redactions = [...result.counts].map(([entity, count]) => ({ entity, count }));
     const summary = redactions.map((r) => `${r.entity} x${r.count}`).join(', ');
-    const reason = `${spec.label.replace(/ detected$/, '')} redacted: ${summary}${flagged.length ? `; flagged: ${summarize(flagged)}` : ''}`;
+    const reason = `${spec.label.replace(/ detected$/, '')} redacted: ${summary}${flagged.length ? `; flagged: ${summarize(flagged)}` : ''}${note}`;
     return { outcome: 'modify', reason, patch: { messages, redactions }, metadata };
   };
 

@@ -6,6 +6,8 @@ import { modifiedBody } from '../providers/rewrite-body.js';
 import { currentLabels } from './labels.js';
 import type { PolicyEngine } from './policy-engine.js';
 import { PolicyViolationError } from './policy-violation-error.js';
+import { needsConfirmation } from '../engine/confirm.js';
+import { type ClassifierPass, ClassifierPending } from './classifier.js';
 
 export interface GuardSettings {
   engine: PolicyEngine;
@@ -15,6 +17,8 @@ export interface GuardSettings {
   missionId?: string;
   now: () => number;
   onDecision?: (decision: Decision, request: LlmRequest) => void;
+  /** Set when the wrapper has an injection classifier (see classifier.ts). */
+  classifier?: ClassifierPass;
 }
 
 export interface Guarded {
@@ -40,7 +44,10 @@ export function guard(route: string, body: Record<string, unknown>, callLabels: 
   if (settings.missionId) request.missionId = settings.missionId;
   // Seed 003 reads the end user from labels (`user_id`).
   const tenant: Tenant = labels.user_id && !settings.tenant.user ? { ...settings.tenant, user: labels.user_id } : settings.tenant;
+  // confirm_with_classifier (issue #5): a hit to confirm stops the first pass (wrap.ts asks the classifier); the second carries its verdict.
+  if (settings.classifier?.verdict) request.classifierVerdict = settings.classifier.verdict;
   const decision = settings.engine.decide(request, tenant, settings.now());
+  if (settings.classifier && !settings.classifier.verdict && needsConfirmation(decision)) throw new ClassifierPending(request);
   // An allowed call with claims may still be refused by its budgets: report the final decision then.
   const reportPending = decision.claims.length > 0 && (decision.action === 'allow' || decision.action === 'modify');
   if (!reportPending) settings.onDecision?.(decision, request);

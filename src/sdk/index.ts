@@ -1,6 +1,7 @@
 export { wrapOpenAI } from './wrap-openai.js';
 export { wrapAnthropic } from './wrap-anthropic.js';
 export type { WardenCallOptions, WardenOptions } from './wrap.js';
+export type { SdkClassifierOption } from './classifier.js';
 export { PolicyEngine } from './policy-engine.js';
 export type { PolicyEngineOptions, SdkRule } from './policy-engine.js';
 export { PolicyViolationError, isPolicyViolationError } from './policy-violation-error.js';

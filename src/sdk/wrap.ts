@@ -4,7 +4,10 @@ import { type EngineOptions, createPricing } from '../engine/engine.js';
 import type { PolicyDocument } from '../engine/policy-document.js';
 import type { Decision, LlmRequest, Tenant } from '../engine/types.js';
 import { type EnforcementConfig, enforcementRules } from './enforcement-config.js';
-import { type GuardSettings, guard } from './guard.js';
+import { type GuardSettings, type Guarded, guard } from './guard.js';
+import { askClassifier } from '../engine/confirm.js';
+import { classifierTexts } from '../rules/detector-rule.js';
+import { ClassifierPending, type SdkClassifierOption, sdkClassifier } from './classifier.js';
 import { type MeterSettings, meteredCall } from './metered-call.js';
 import { PolicyEngine } from './policy-engine.js';
 
@@ -35,6 +38,14 @@ export interface WardenOptions {
   leaseMs?: number;
   /** Injected clock (ms since epoch). */
   now?: () => number;
+  /**
+   * Confirms the hits of `prompt_injection` rules with `confirm_with_classifier: true` before
+   * they take effect: `{ model }` asks that model over the wrapped client's own base URL and
+   * key (or give `provider`, `baseURL`, `apiKey`), or give your own `(texts, signal) =>
+   * Promise<'injection' | 'benign'>`. `timeoutMs` (default 2000) and `onError` (`keep`, the
+   * default, or `allow`). Without it such hits stand as the heuristics found them.
+   */
+  classifier?: SdkClassifierOption;
 }
 
 /** Per-call options the wrapper reads (and removes) from a create call's second argument. */
@@ -76,6 +87,7 @@ export function wrapClient<T extends object>(client: T, hooks: Hooks, options: W
     const prefix = keyPrefix(client);
     if (prefix) tenant.keyPrefix = prefix;
   }
+  const classifier = options.classifier ? sdkClassifier(options.classifier, client, providerOf(hooks)) : undefined;
   const settings: GuardSettings = {
     engine,
     tenant,
@@ -84,6 +96,7 @@ export function wrapClient<T extends object>(client: T, hooks: Hooks, options: W
     missionId: options.missionId,
     now: options.now ?? Date.now,
     onDecision: options.onDecision,
+    ...(classifier ? { classifier: {} } : {}),
   };
   const meter: MeterSettings = {
     counters: options.counters ?? createMemoryCounterStore(),
@@ -115,23 +128,31 @@ export function wrapClient<T extends object>(client: T, hooks: Hooks, options: W
               callLabels = wardenLabels;
               sendOptions = rest;
             }
-            let guarded: ReturnType<typeof guard>;
+            const proceed = (guarded: Guarded): unknown => {
+              const { decision } = guarded;
+              // Without budgets or limits the call is the client's own, unchanged (and synchronous).
+              if (decision.claims.length === 0) return (value as (b: unknown, o?: unknown) => unknown).call(obj, guarded.body, sendOptions);
+              let sendBody = guarded.body;
+              const askUsage = route === 'openai.chat' && sendBody.stream === true && !usageRequested(sendBody);
+              // A streamed call is billed from its usage chunk: ask for it, as the gateway does.
+              if (askUsage) sendBody = { ...sendBody, stream_options: { ...(isObject(sendBody.stream_options) ? sendBody.stream_options : {}), include_usage: true } };
+              const send = () => (value as (b: unknown, o?: unknown) => unknown).call(obj, sendBody, sendOptions);
+              const { request, reportPending } = guarded;
+              const report = reportPending && settings.onDecision ? (final: Decision) => settings.onDecision?.(final, request) : undefined;
+              return meteredCall(decision, route.split('.')[0] as string, send, meter, { hideUsageChunk: askUsage, ...(report ? { report } : {}) });
+            };
+            let guarded: Guarded;
             try {
               guarded = guard(route, body, callLabels, settings);
             } catch (err) {
+              // confirm_with_classifier: ask the classifier about the flagged texts, then guard again with its verdict
+              // (a plain Promise on this path: the client's APIPromise helpers are not available).
+              if (err instanceof ClassifierPending && classifier) {
+                return askClassifier(classifier, classifierTexts(err.request)).then((verdict) => proceed(guard(route, body, callLabels, { ...settings, classifier: { verdict } })));
+              }
               return Promise.reject(err);
             }
-            const { decision } = guarded;
-            // Without budgets or limits the call is the client's own, unchanged (and synchronous).
-            if (decision.claims.length === 0) return (value as (b: unknown, o?: unknown) => unknown).call(obj, guarded.body, sendOptions);
-            let sendBody = guarded.body;
-            const askUsage = route === 'openai.chat' && sendBody.stream === true && !usageRequested(sendBody);
-            // A streamed call is billed from its usage chunk: ask for it, as the gateway does.
-            if (askUsage) sendBody = { ...sendBody, stream_options: { ...(isObject(sendBody.stream_options) ? sendBody.stream_options : {}), include_usage: true } };
-            const send = () => (value as (b: unknown, o?: unknown) => unknown).call(obj, sendBody, sendOptions);
-            const { request, reportPending } = guarded;
-            const report = reportPending && settings.onDecision ? (final: Decision) => settings.onDecision?.(final, request) : undefined;
-            return meteredCall(decision, route.split('.')[0] as string, send, meter, { hideUsageChunk: askUsage, ...(report ? { report } : {}) });
+            return proceed(guarded);
           };
         }
         if (parents.has(here) && value && typeof value === 'object') return proxy(value, here);
@@ -139,6 +160,11 @@ export function wrapClient<T extends object>(client: T, hooks: Hooks, options: W
       },
     });
   return proxy(client, '');
+}
+
+/** The wire format of the wrapped client, from its hooks' routes (`openai.chat` → `openai`). */
+function providerOf(hooks: Hooks): 'openai' | 'anthropic' {
+  return Object.values(hooks).some((route) => route.startsWith('anthropic.')) ? 'anthropic' : 'openai';
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { INJECTION_ENTITIES } from '../../detectors/index.js';
 import { defineRuleKind } from '../../engine/rule-kind.js';
 import { type DetectorKindSpec, compileDetectorRule, detectorFields } from '../detector-rule.js';
@@ -9,7 +10,13 @@ export const promptInjection = defineRuleKind({
   type: 'prompt_injection',
   stage: 'content',
   description: 'prompt injection and jailbreak heuristics: block, redact or flag',
-  fields: detectorFields('block'),
+  fields: {
+    ...detectorFields('block'),
+    confirm_with_classifier: z
+      .boolean()
+      .optional()
+      .describe('ask the configured LLM classifier before a block or redaction takes effect; a benign answer drops the hit (default false)'),
+  },
   compile(config, env) {
     const entities = config.entities?.map((e) => e.toUpperCase());
     return compileDetectorRule(SPEC, config, env, {
