@@ -143,8 +143,9 @@ async function forwardOnce(input: ForwardInput, res: ServerResponse, traceHeader
     return { ...checked, stream };
   }
   res.writeHead(response.statusCode, out);
-  // Headers go out now: a stream's first byte should not wait for its first event.
-  res.flushHeaders();
+  // A stream's headers go out now: its first byte should not wait for its first event. A
+  // JSON body's go out with its first chunk, in one write (a separate one cost ~6% of CPU).
+  if (stream) res.flushHeaders();
 
   let usage: TokenUsage | undefined;
   try {
