@@ -80,6 +80,23 @@ describe('missing labels', () => {
   });
 });
 
+describe('label comparisons (evaluated without the interpreter)', () => {
+  // Each shape against the interpreter's own answer: `== "free"` wrapped in `true && (...)`
+  // is the same CEL, but not the shape the shortcut takes.
+  const shapes = ['labels.plan == "free"', 'labels["plan"] == "free"', '"free" == labels.plan', 'labels.plan != "free"', '"free" != labels["plan"]'];
+  const labelSets: Record<string, string>[] = [{}, { plan: 'free' }, { plan: 'pro' }, { plan: '' }, { other: 'free' }];
+  for (const when of shapes) {
+    it(`answers ${when} as CEL does`, () => {
+      for (const labels of labelSets) {
+        const fast = compile([policy([guarded(when)])]).decide(request({ labels }), tenant(), NOW).outcomes[0];
+        const interpreted = compile([policy([guarded(`true && (${when})`)])]).decide(request({ labels }), tenant(), NOW).outcomes[0];
+        expect({ labels, outcome: fast?.outcome }).toEqual({ labels, outcome: interpreted?.outcome });
+        expect(fast?.reason?.replace(/\n[\s\S]*/, '')).toBe(interpreted?.reason?.replace(/\n[\s\S]*/, ''));
+      }
+    });
+  }
+});
+
 describe('refused conditions', () => {
   it('refuses matches(), which would run a backtracking regex', () => {
     for (const when of ['model.matches("^gpt")', 'matches(model, "a+")', 'model . matches ("x")']) {

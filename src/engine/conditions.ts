@@ -60,7 +60,7 @@ export function compileCondition(source: string): Condition | { error: string } 
   } catch (err) {
     return { error: firstLine((err as Error).message) };
   }
-  return (ctx) => {
+  return labelComparison(program.ast) ?? ((ctx) => {
     // A missing label (`labels.plan` when no plan label is set) is an evaluation error in
     // CEL, thrown on every such call: capturing its stack trace cost more than the whole
     // evaluation, and nobody reads it, so it is not captured (evaluation is synchronous).
@@ -74,6 +74,51 @@ export function compileCondition(source: string): Condition | { error: string } 
     } finally {
       Error.stackTraceLimit = stackTraceLimit;
     }
+  });
+}
+
+interface AstNode {
+  op: string;
+  args: unknown;
+}
+
+function isNode(value: unknown): value is AstNode {
+  return typeof value === 'object' && value !== null && typeof (value as AstNode).op === 'string';
+}
+
+/** `labels.K` or `labels["K"]` → K. */
+function labelKey(node: unknown): string | undefined {
+  if (!isNode(node) || !Array.isArray(node.args)) return undefined;
+  const [target, key] = node.args as unknown[];
+  if (!isNode(target) || target.op !== 'id' || target.args !== 'labels') return undefined;
+  if (node.op === '.' && typeof key === 'string') return key;
+  if (node.op === '[]' && isNode(key) && key.op === 'value' && typeof key.args === 'string') return key.args;
+  return undefined;
+}
+
+/**
+ * The most common condition, `labels.K == "v"` (or `!=`, either way round), evaluated
+ * without the CEL interpreter, with CEL's own result: a missing label is the error
+ * `No such key: K`, as cel-js reports it. Everything else goes to cel-js.
+ */
+function labelComparison(ast: unknown): Condition | undefined {
+  if (!isNode(ast) || (ast.op !== '==' && ast.op !== '!=') || !Array.isArray(ast.args) || ast.args.length !== 2) return undefined;
+  const [left, right] = ast.args as unknown[];
+  let key = labelKey(left);
+  let literal = right;
+  if (key === undefined) {
+    key = labelKey(right);
+    literal = left;
+  }
+  if (key === undefined || !isNode(literal) || literal.op !== 'value' || typeof literal.args !== 'string') return undefined;
+  const name = key;
+  const expected = literal.args;
+  const equal = ast.op === '==';
+  const missing = `No such key: ${name}`;
+  return (ctx) => {
+    const labels = ctx.request.labels;
+    if (!Object.hasOwn(labels, name)) return { value: false, error: missing };
+    return (labels[name] === expected) === equal ? { value: true } : { value: false };
   };
 }
 
