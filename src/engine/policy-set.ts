@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { CompiledPolicy, CompiledRule, ScopeLevel } from './compile.js';
 import { budgetHierarchyIssues } from '../rules/budget/hierarchy.js';
 import { type ContextOptions, DecisionContext } from './context.js';
+import { isoTimestamp } from './iso-time.js';
 import { PolicyValidationError } from './errors.js';
 import type { OutputCheck } from './rule-kind.js';
 import type { CostEstimate, CounterClaim, Decision, LlmRequest, Modifications, RuleOutcome, RuleResult, Tenant } from './types.js';
@@ -233,7 +234,7 @@ export class PolicySet {
       },
       retryAfterSeconds,
       requestId: request.requestId,
-      timestamp: new Date(now).toISOString(),
+      timestamp: isoTimestamp(now),
       user: tenant.user ?? request.endUser ?? null,
       environment: tenant.environment ?? null,
       revision: this.revision,

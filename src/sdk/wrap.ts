@@ -110,8 +110,59 @@ export function wrapClient<T extends object>(client: T, hooks: Hooks, options: W
     for (let i = 1; i < parts.length; i++) parents.add(parts.slice(0, i).join('.'));
   }
 
-  const proxy = <O extends object>(target: O, path: string): O =>
-    new Proxy(target, {
+  type Create = (body: unknown, options?: unknown) => unknown;
+
+  /** The hooked `create` of `obj` at `route`: the policy check, then the client's own method. */
+  const hooked = (obj: object, create: Create, route: string) => (body: Record<string, unknown>, callOptions?: Record<string, unknown> & WardenCallOptions) => {
+    let sendOptions = callOptions;
+    let callLabels: Readonly<Record<string, string>> | undefined;
+    if (callOptions && 'wardenLabels' in callOptions) {
+      const { wardenLabels, ...rest } = callOptions;
+      callLabels = wardenLabels;
+      sendOptions = rest;
+    }
+    const proceed = (guarded: Guarded): unknown => {
+      const { decision } = guarded;
+      // Without budgets or limits the call is the client's own, unchanged (and synchronous).
+      if (decision.claims.length === 0) return create.call(obj, guarded.body, sendOptions);
+      let sendBody = guarded.body;
+      const askUsage = route === 'openai.chat' && sendBody.stream === true && !usageRequested(sendBody);
+      // A streamed call is billed from its usage chunk: ask for it, as the gateway does.
+      if (askUsage) sendBody = { ...sendBody, stream_options: { ...(isObject(sendBody.stream_options) ? sendBody.stream_options : {}), include_usage: true } };
+      const send = () => create.call(obj, sendBody, sendOptions);
+      const { request, reportPending } = guarded;
+      const report = reportPending && settings.onDecision ? (final: Decision) => settings.onDecision?.(final, request) : undefined;
+      return meteredCall(decision, route.split('.')[0] as string, send, meter, { hideUsageChunk: askUsage, ...(report ? { report } : {}) });
+    };
+    let guarded: Guarded;
+    try {
+      guarded = guard(route, body, callLabels, settings);
+    } catch (err) {
+      // confirm_with_classifier: ask the classifier about the flagged texts, then guard again with its verdict
+      // (a plain Promise on this path: the client's APIPromise helpers are not available).
+      if (err instanceof ClassifierPending && classifier) {
+        return askClassifier(classifier, classifierTexts(err.request)).then((verdict) => proceed(guard(route, body, callLabels, { ...settings, classifier: { verdict } })));
+      }
+      return Promise.reject(err);
+    }
+    return proceed(guarded);
+  };
+
+  // One proxy per wrapped object and one hooked function per method, made on first access:
+  // `client.chat.completions.create(...)` allocates nothing on the way to the check.
+  const proxies = new WeakMap<object, object>();
+  const functions = new WeakMap<object, Map<Create, Create>>();
+  const hookedFor = (obj: object, create: Create, route: string): Create => {
+    let byCreate = functions.get(obj);
+    if (!byCreate) functions.set(obj, (byCreate = new Map()));
+    let fn = byCreate.get(create);
+    if (!fn) byCreate.set(create, (fn = hooked(obj, create, route) as Create));
+    return fn;
+  };
+  const proxy = <O extends object>(target: O, path: string): O => {
+    const known = proxies.get(target);
+    if (known) return known as O;
+    const made = new Proxy(target, {
       get(obj, prop) {
         // The target as receiver: a lazy getter on the client must bind to the client itself,
         // or every property the SDK's request pipeline reads would go through this trap.
@@ -119,46 +170,14 @@ export function wrapClient<T extends object>(client: T, hooks: Hooks, options: W
         if (typeof prop !== 'string') return value;
         const here = path ? `${path}.${prop}` : prop;
         const route = hooks[here];
-        if (route && typeof value === 'function') {
-          return (body: Record<string, unknown>, callOptions?: Record<string, unknown> & WardenCallOptions) => {
-            let sendOptions = callOptions;
-            let callLabels: Readonly<Record<string, string>> | undefined;
-            if (callOptions && 'wardenLabels' in callOptions) {
-              const { wardenLabels, ...rest } = callOptions;
-              callLabels = wardenLabels;
-              sendOptions = rest;
-            }
-            const proceed = (guarded: Guarded): unknown => {
-              const { decision } = guarded;
-              // Without budgets or limits the call is the client's own, unchanged (and synchronous).
-              if (decision.claims.length === 0) return (value as (b: unknown, o?: unknown) => unknown).call(obj, guarded.body, sendOptions);
-              let sendBody = guarded.body;
-              const askUsage = route === 'openai.chat' && sendBody.stream === true && !usageRequested(sendBody);
-              // A streamed call is billed from its usage chunk: ask for it, as the gateway does.
-              if (askUsage) sendBody = { ...sendBody, stream_options: { ...(isObject(sendBody.stream_options) ? sendBody.stream_options : {}), include_usage: true } };
-              const send = () => (value as (b: unknown, o?: unknown) => unknown).call(obj, sendBody, sendOptions);
-              const { request, reportPending } = guarded;
-              const report = reportPending && settings.onDecision ? (final: Decision) => settings.onDecision?.(final, request) : undefined;
-              return meteredCall(decision, route.split('.')[0] as string, send, meter, { hideUsageChunk: askUsage, ...(report ? { report } : {}) });
-            };
-            let guarded: Guarded;
-            try {
-              guarded = guard(route, body, callLabels, settings);
-            } catch (err) {
-              // confirm_with_classifier: ask the classifier about the flagged texts, then guard again with its verdict
-              // (a plain Promise on this path: the client's APIPromise helpers are not available).
-              if (err instanceof ClassifierPending && classifier) {
-                return askClassifier(classifier, classifierTexts(err.request)).then((verdict) => proceed(guard(route, body, callLabels, { ...settings, classifier: { verdict } })));
-              }
-              return Promise.reject(err);
-            }
-            return proceed(guarded);
-          };
-        }
+        if (route && typeof value === 'function') return hookedFor(obj, value as Create, route);
         if (parents.has(here) && value && typeof value === 'object') return proxy(value, here);
         return value;
       },
     });
+    proxies.set(target, made);
+    return made;
+  };
   return proxy(client, '');
 }
 

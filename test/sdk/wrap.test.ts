@@ -48,6 +48,9 @@ describe('wrapOpenAI', () => {
     expect(response.status).toBe(200);
     expect(calls).toHaveLength(1);
     expect(calls[0]?.body).toEqual({ model: 'gpt-4o-mini', messages: hi });
+    // The wrapper keeps identities stable: the same resource and method on every access.
+    expect(client.chat.completions).toBe(client.chat.completions);
+    expect(client.chat.completions.create).toBe(client.chat.completions.create);
   });
 
   it('downgrades by a label condition written as a function (seed 003 TagBasedModelDowngradeRule) and by ambient withLabels', async () => {
