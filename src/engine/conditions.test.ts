@@ -83,8 +83,18 @@ describe('missing labels', () => {
 describe('label comparisons (evaluated without the interpreter)', () => {
   // Each shape against the interpreter's own answer: `== "free"` wrapped in `true && (...)`
   // is the same CEL, but not the shape the shortcut takes.
-  const shapes = ['labels.plan == "free"', 'labels["plan"] == "free"', '"free" == labels.plan', 'labels.plan != "free"', '"free" != labels["plan"]'];
-  const labelSets: Record<string, string>[] = [{}, { plan: 'free' }, { plan: 'pro' }, { plan: '' }, { other: 'free' }];
+  const shapes = [
+    'labels.plan == "free"',
+    'labels["plan"] == "free"',
+    '"free" == labels.plan',
+    'labels.plan != "free"',
+    '"free" != labels["plan"]',
+    '"plan" in labels && labels.plan == "free"',
+    'has(labels.plan) && labels.plan != "free"',
+    // Guarded by another label: not the shortcut's shape, still answered as CEL does.
+    '"other" in labels && labels.plan == "free"',
+  ];
+  const labelSets: Record<string, string>[] = [{}, { plan: 'free' }, { plan: 'pro' }, { plan: '' }, { other: 'free' }, { other: 'x', plan: 'free' }];
   for (const when of shapes) {
     it(`answers ${when} as CEL does`, () => {
       for (const labels of labelSets) {

@@ -96,12 +96,26 @@ function labelKey(node: unknown): string | undefined {
   return undefined;
 }
 
-/**
- * The most common condition, `labels.K == "v"` (or `!=`, either way round), evaluated
- * without the CEL interpreter, with CEL's own result: a missing label is the error
- * `No such key: K`, as cel-js reports it. Everything else goes to cel-js.
- */
-function labelComparison(ast: unknown): Condition | undefined {
+/** `"K" in labels` or `has(labels.K)` → K. */
+function labelPresence(node: unknown): string | undefined {
+  if (!isNode(node) || !Array.isArray(node.args)) return undefined;
+  const [a, b] = node.args as unknown[];
+  if (node.op === 'in' && isNode(a) && a.op === 'value' && typeof a.args === 'string' && isNode(b) && b.op === 'id' && b.args === 'labels') return a.args;
+  if (node.op === 'call' && a === 'has' && Array.isArray(b) && b.length === 1) {
+    const key = labelKey(b[0]);
+    return key !== undefined && isNode(b[0]) && b[0].op === '.' ? key : undefined;
+  }
+  return undefined;
+}
+
+interface LabelComparison {
+  key: string;
+  expected: string;
+  equal: boolean;
+}
+
+/** `labels.K == "v"` or `!=`, either way round. */
+function labelComparisonParts(ast: unknown): LabelComparison | undefined {
   if (!isNode(ast) || (ast.op !== '==' && ast.op !== '!=') || !Array.isArray(ast.args) || ast.args.length !== 2) return undefined;
   const [left, right] = ast.args as unknown[];
   let key = labelKey(left);
@@ -111,14 +125,32 @@ function labelComparison(ast: unknown): Condition | undefined {
     literal = left;
   }
   if (key === undefined || !isNode(literal) || literal.op !== 'value' || typeof literal.args !== 'string') return undefined;
-  const name = key;
-  const expected = literal.args;
-  const equal = ast.op === '==';
-  const missing = `No such key: ${name}`;
+  return { key, expected: literal.args, equal: ast.op === '==' };
+}
+
+/**
+ * The most common conditions, `labels.K == "v"` (or `!=`, either way round) and the same
+ * guarded by `"K" in labels &&` or `has(labels.K) &&`, evaluated without the CEL
+ * interpreter, with CEL's own result: an unguarded missing label is the error
+ * `No such key: K`, as cel-js reports it; a guarded one is false. Everything else goes to cel-js.
+ */
+function labelComparison(ast: unknown): Condition | undefined {
+  let guarded = false;
+  let parts: LabelComparison | undefined;
+  if (isNode(ast) && ast.op === '&&' && Array.isArray(ast.args) && ast.args.length === 2) {
+    parts = labelComparisonParts(ast.args[1]);
+    if (!parts || labelPresence(ast.args[0]) !== parts.key) return undefined;
+    guarded = true;
+  } else {
+    parts = labelComparisonParts(ast);
+  }
+  if (!parts) return undefined;
+  const { key, expected, equal } = parts;
+  const missing: ConditionResult = guarded ? { value: false } : { value: false, error: `No such key: ${key}` };
   return (ctx) => {
     const labels = ctx.request.labels;
-    if (!Object.hasOwn(labels, name)) return { value: false, error: missing };
-    return (labels[name] === expected) === equal ? { value: true } : { value: false };
+    if (!Object.hasOwn(labels, key)) return missing;
+    return (labels[key] === expected) === equal ? { value: true } : { value: false };
   };
 }
 

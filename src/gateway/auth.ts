@@ -35,7 +35,7 @@ export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
  * a wrong key costs the same as a right one.
  */
 export class KeyRing {
-  private readonly byHash = new Map<string, { record: KeyRecord; digest: Buffer; tenant: Omit<Tenant, 'keyPrefix'> }>();
+  private readonly byHash = new Map<string, { record: KeyRecord; digest: Buffer; tenant: Omit<Tenant, 'keyPrefix'>; authenticated?: Authenticated }>();
   private readonly dummy = Buffer.alloc(32);
 
   constructor(keys: readonly KeyRecord[]) {
@@ -57,6 +57,9 @@ export class KeyRing {
     const entry = this.byHash.get(digest.toString('hex'));
     const same = timingSafeEqual(digest, entry?.digest ?? this.dummy);
     if (!entry || !same) return undefined;
-    return { record: entry.record, tenant: { ...entry.tenant, keyPrefix: secret.slice(0, Math.min(KEY_PREFIX_LENGTH, secret.length - 1)) } };
+    // One frozen answer per key (its prefix is the same for every request): the engine caches
+    // each tenant's rules by the tenant object, so a fresh object per request would miss.
+    entry.authenticated ??= Object.freeze({ record: entry.record, tenant: Object.freeze({ ...entry.tenant, keyPrefix: secret.slice(0, Math.min(KEY_PREFIX_LENGTH, secret.length - 1)) }) });
+    return entry.authenticated;
   }
 }
