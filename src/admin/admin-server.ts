@@ -11,7 +11,7 @@ import { StoreInputError } from '../store/store-input-error.js';
 import { AdminError } from './admin-error.js';
 import { sendError, sendJson } from './http-io.js';
 import { AdminAuthenticator, authorize, bearer } from './principal.js';
-import type { AdminDeps, Caller, RouteContext, RouteDef } from './route.js';
+import type { AdminDeps, AdminLogger, Auth, Caller, RouteContext, RouteDef } from './route.js';
 import { auditRoutes } from './routes/audit.js';
 import { configRoutes } from './routes/config.js';
 import { eventRoutes } from './routes/events.js';
@@ -22,13 +22,13 @@ import { tenantRoutes } from './routes/tenants.js';
 
 export const ADMIN_ROUTES: readonly RouteDef[] = [...tenantRoutes, ...keyRoutes, ...orgPolicyRoutes, ...policyDocumentRoutes, ...auditRoutes, ...eventRoutes, ...configRoutes, ...approvalRoutes];
 
-interface CompiledRoute {
-  def: RouteDef;
+interface CompiledRoute<D> {
+  def: RouteDef<D>;
   pattern: RegExp;
   names: string[];
 }
 
-function compileRoute(def: RouteDef): CompiledRoute {
+function compileRoute<D>(def: RouteDef<D>): CompiledRoute<D> {
   const names: string[] = [];
   const source = def.path.replace(/:([a-z]+)/g, (_m, name: string) => {
     names.push(name);
@@ -64,26 +64,25 @@ function isStatusError(err: unknown): err is StatusError {
   return typeof err === 'object' && err !== null && typeof (err as StatusError).status === 'number' && typeof (err as StatusError).code === 'string';
 }
 
-export class AdminHttpApi {
-  private readonly routes: CompiledRoute[];
-  private readonly authenticator: AdminAuthenticator;
+export interface AdminRouterOptions<D> {
+  routes: readonly RouteDef<D>[];
+  /** What the routes use (`ctx.deps`). */
+  deps: D;
+  /** The caller a route's `auth` asks for; throws the 401 or 403. */
+  authenticate(auth: Auth, req: IncomingMessage): Promise<Caller>;
+  logger: AdminLogger;
+}
 
-  private gate: ApprovalGate | undefined;
+/**
+ * A table of routes served over HTTP: match, authenticate, run, answer; every error as
+ * `{"error":{"code","message","field"?}}`. The admin API is one; a gateway embedded without
+ * it serves the approval routes through another, with its one admin token.
+ */
+export class AdminRouter<D> {
+  private readonly routes: CompiledRoute<D>[];
 
-  constructor(private readonly options: AdminApiOptions) {
-    this.options = { ...options, approvals: () => this.gate };
-    this.routes = ADMIN_ROUTES.map(compileRoute);
-    this.authenticator = new AdminAuthenticator(options.store, options.bootstrapToken);
-  }
-
-  /** Serves `/api/v1/approvals` from the gateway's gate, with the roles of stored admin tokens. */
-  attachApprovals(gate: ApprovalGate | undefined): void {
-    this.gate = gate;
-  }
-
-  /** The paths this API answers (the gateway routes the rest of `/api/v1/` here too). */
-  handles(path: string): boolean {
-    return path.startsWith('/api/v1/');
+  constructor(private readonly options: AdminRouterOptions<D>) {
+    this.routes = options.routes.map((def) => compileRoute(def));
   }
 
   async handle(input: AdminHttpRequest): Promise<void> {
@@ -91,8 +90,17 @@ export class AdminHttpApi {
     try {
       const { route, params } = this.match(req.method ?? 'GET', path);
       input.guard?.(false);
-      const caller = await this.authenticate(route.def, req, input.guard);
-      const ctx: RouteContext = { req, res, caller, params, query: new URL(req.url ?? '/', 'http://x').searchParams, deps: this.options };
+      let caller: Caller;
+      try {
+        caller = await this.options.authenticate(route.def.auth, req);
+      } catch (err) {
+        if (isStatusError(err) && err.status === 401) {
+          req.resume();
+          input.guard?.(true);
+        }
+        throw err;
+      }
+      const ctx: RouteContext<D> = { req, res, caller, params, query: new URL(req.url ?? '/', 'http://x').searchParams, deps: this.options.deps };
       const reply = await route.def.handle(ctx);
       if (!reply) return;
       for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
@@ -115,7 +123,7 @@ export class AdminHttpApi {
     }
   }
 
-  private match(method: string, path: string): { route: CompiledRoute; params: Record<string, string> } {
+  private match(method: string, path: string): { route: CompiledRoute<D>; params: Record<string, string> } {
     let pathMatched = false;
     for (const route of this.routes) {
       const m = route.pattern.exec(path);
@@ -134,38 +142,6 @@ export class AdminHttpApi {
     throw new AdminError(404, 'not_found', `no route ${method} ${path.slice(0, 200)}`);
   }
 
-  private async authenticate(def: RouteDef, req: IncomingMessage, guard: ((failed: boolean) => void) | undefined): Promise<Caller> {
-    const { auth } = def;
-    try {
-      if (auth.by === 'admin') {
-        const principal = await this.authenticator.authenticate(req.headers);
-        authorize(principal, auth.access, auth.teamScoped ?? false);
-        return { kind: 'admin', principal };
-      }
-      if (auth.by === 'key-or-admin') {
-        try {
-          const principal = await this.authenticator.authenticate(req.headers);
-          authorize(principal, auth.access, false);
-          return { kind: 'admin', principal };
-        } catch (err) {
-          if (!(err instanceof AdminError) || err.status !== 401) throw err;
-        }
-      }
-      const secret = bearer(req.headers) ?? (typeof req.headers['x-api-key'] === 'string' ? req.headers['x-api-key'].trim() : undefined);
-      if (!secret) throw new AdminError(401, 'unauthorized', 'send a Warden virtual key as Authorization: Bearer <key>');
-      const tenant = await this.options.authenticateKey(secret);
-      if (typeof tenant === 'string') throw new AdminError(401, 'unauthorized', tenant);
-      if (!tenant) throw new AdminError(401, 'unauthorized', 'invalid Warden virtual key');
-      return { kind: 'key', tenant };
-    } catch (err) {
-      if (err instanceof AdminError && err.status === 401) {
-        req.resume();
-        guard?.(true);
-      }
-      throw err;
-    }
-  }
-
   private toAdminError(err: unknown): AdminError {
     if (err instanceof AdminError) return err;
     if (err instanceof StoreConflictError) return new AdminError(409, 'conflict', err.message);
@@ -174,5 +150,60 @@ export class AdminHttpApi {
     if (isStatusError(err)) return new AdminError(err.status, err.code, err.message);
     this.options.logger.error({ err: (err as Error)?.message }, 'admin request failed');
     return new AdminError(500, 'internal_error', 'internal error in the Warden admin API');
+  }
+}
+
+/** The REST admin API: every route of ADMIN_ROUTES, with stored admin tokens and their roles. */
+export class AdminHttpApi {
+  private readonly router: AdminRouter<AdminDeps>;
+  private readonly authenticator: AdminAuthenticator;
+
+  private gate: ApprovalGate | undefined;
+
+  constructor(private readonly options: AdminApiOptions) {
+    this.authenticator = new AdminAuthenticator(options.store, options.bootstrapToken);
+    this.router = new AdminRouter<AdminDeps>({
+      routes: ADMIN_ROUTES,
+      deps: { ...options, approvals: () => this.gate },
+      authenticate: (auth, req) => this.authenticate(auth, req),
+      logger: options.logger,
+    });
+  }
+
+  /** Serves `/api/v1/approvals` from the gateway's gate, with the roles of stored admin tokens. */
+  attachApprovals(gate: ApprovalGate | undefined): void {
+    this.gate = gate;
+  }
+
+  /** The paths this API answers (the gateway routes the rest of `/api/v1/` here too). */
+  handles(path: string): boolean {
+    return path.startsWith('/api/v1/');
+  }
+
+  handle(input: AdminHttpRequest): Promise<void> {
+    return this.router.handle(input);
+  }
+
+  private async authenticate(auth: Auth, req: IncomingMessage): Promise<Caller> {
+    if (auth.by === 'admin') {
+      const principal = await this.authenticator.authenticate(req.headers);
+      authorize(principal, auth.access, auth.teamScoped ?? false);
+      return { kind: 'admin', principal };
+    }
+    if (auth.by === 'key-or-admin') {
+      try {
+        const principal = await this.authenticator.authenticate(req.headers);
+        authorize(principal, auth.access, false);
+        return { kind: 'admin', principal };
+      } catch (err) {
+        if (!(err instanceof AdminError) || err.status !== 401) throw err;
+      }
+    }
+    const secret = bearer(req.headers) ?? (typeof req.headers['x-api-key'] === 'string' ? req.headers['x-api-key'].trim() : undefined);
+    if (!secret) throw new AdminError(401, 'unauthorized', 'send a Warden virtual key as Authorization: Bearer <key>');
+    const tenant = await this.options.authenticateKey(secret);
+    if (typeof tenant === 'string') throw new AdminError(401, 'unauthorized', tenant);
+    if (!tenant) throw new AdminError(401, 'unauthorized', 'invalid Warden virtual key');
+    return { kind: 'key', tenant };
   }
 }

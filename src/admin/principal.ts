@@ -17,6 +17,11 @@ export interface Principal {
   tokenId: string;
   /** The bootstrap token: may list and create orgs. */
   operator: boolean;
+  /**
+   * The one admin token of a gateway embedded without the admin API (no store, no roles):
+   * it sees and decides every org's approvals, and `org` means nothing.
+   */
+  allOrgs?: boolean;
 }
 
 /** What a route needs: `read` (every role), `write` (owner, admin), `owner`, `operator`. */

@@ -30,14 +30,15 @@ export interface AdminDeps {
 /** The caller: an admin token's principal, or for SDK endpoints a virtual key's tenant. */
 export type Caller = { kind: 'admin'; principal: Principal } | { kind: 'key'; tenant: Tenant };
 
-export interface RouteContext {
+/** `D`: what the route uses; the admin API gives every route all of AdminDeps. */
+export interface RouteContext<D = AdminDeps> {
   req: IncomingMessage;
   res: ServerResponse;
   caller: Caller;
   /** Path parameters, decoded. */
   params: Record<string, string>;
   query: URLSearchParams;
-  deps: AdminDeps;
+  deps: D;
 }
 
 export interface Reply {
@@ -52,22 +53,22 @@ export interface Reply {
  */
 export type Auth = { by: 'admin'; access: Access; teamScoped?: boolean } | { by: 'key' } | { by: 'key-or-admin'; access: Access };
 
-export interface RouteDef {
+export interface RouteDef<D = AdminDeps> {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** `/api/v1/keys/:id`. */
   path: string;
   auth: Auth;
   /** Returns the reply, or nothing when it wrote the response itself (streams). */
-  handle(ctx: RouteContext): Promise<Reply | undefined>;
+  handle(ctx: RouteContext<D>): Promise<Reply | undefined>;
 }
 
 /** The principal of an admin-token caller (routes with `by: 'admin'` always have one). */
-export function principalOf(ctx: RouteContext): Principal {
+export function principalOf(ctx: Pick<RouteContext<unknown>, 'caller'>): Principal {
   if (ctx.caller.kind !== 'admin') throw new Error('route expected an admin caller');
   return ctx.caller.principal;
 }
 
 /** The org the caller acts in. */
-export function orgOf(ctx: RouteContext): string {
+export function orgOf(ctx: Pick<RouteContext<unknown>, 'caller'>): string {
   return ctx.caller.kind === 'admin' ? ctx.caller.principal.org : ctx.caller.tenant.org;
 }

@@ -1,4 +1,4 @@
-import type { Approval, ApprovalQueue, ApprovalStatus, NewApproval, SettleResult, Settlement } from './types.js';
+import type { Approval, ApprovalFilter, ApprovalQueue, NewApproval, SettleResult, Settlement } from './types.js';
 
 /** Settled approvals kept for the listing before the oldest are dropped (pending ones are never dropped). */
 const DEFAULT_MAX_SETTLED = 10_000;
@@ -17,25 +17,28 @@ export class MemoryApprovalQueue implements ApprovalQueue {
     return { ...approval };
   }
 
-  async get(id: string): Promise<Approval | undefined> {
+  async get(id: string, org?: string): Promise<Approval | undefined> {
     const found = this.items.get(id);
-    return found ? { ...found } : undefined;
+    return found && (org === undefined || found.requester.org === org) ? { ...found } : undefined;
   }
 
-  async list(filter: { status?: ApprovalStatus; limit?: number } = {}): Promise<Approval[]> {
+  async list(filter: ApprovalFilter = {}): Promise<Approval[]> {
     const out: Approval[] = [];
     const limit = filter.limit ?? Number.POSITIVE_INFINITY;
     const all = [...this.items.values()];
     for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
       const item = all[i] as Approval;
-      if (!filter.status || item.status === filter.status) out.push({ ...item });
+      if (filter.status && item.status !== filter.status) continue;
+      if (filter.org !== undefined && item.requester.org !== filter.org) continue;
+      if (filter.team !== undefined && item.requester.team !== filter.team) continue;
+      out.push({ ...item });
     }
     return out;
   }
 
-  async settle(id: string, settlement: Settlement): Promise<SettleResult> {
+  async settle(id: string, settlement: Settlement, org?: string): Promise<SettleResult> {
     const found = this.items.get(id);
-    if (!found) return { ok: false, error: 'not_found' };
+    if (!found || (org !== undefined && found.requester.org !== org)) return { ok: false, error: 'not_found' };
     if (found.status !== 'pending') return { ok: false, error: 'already_decided', approval: { ...found } };
     found.status = settlement.status;
     found.decidedAt = settlement.at;

@@ -48,15 +48,33 @@ export interface Settlement {
 
 export type SettleResult = { ok: true; approval: Approval } | { ok: false; error: 'not_found' } | { ok: false; error: 'already_decided'; approval: Approval };
 
+/** Which approvals: `org` scopes to one tenant (without it, every org's: the embedded gateway's one admin token). */
+export interface ApprovalFilter {
+  org?: string;
+  /** Only this team's (a team-admin). */
+  team?: string;
+  status?: ApprovalStatus;
+  limit?: number;
+}
+
 /**
- * Where approvals are kept. The in-memory queue is the default; the storage layer can
- * persist them behind the same port. Methods are async so a database adapter fits.
+ * Where approvals are kept: in process memory (MemoryApprovalQueue), or in the Store
+ * (StoreApprovalQueue), shared by every gateway process on that database. Methods are async
+ * so a database fits. `org` scopes a lookup to one tenant; a queue may require it (the
+ * store-backed one reads one org at a time).
  */
 export interface ApprovalQueue {
   add(approval: NewApproval): Promise<Approval>;
-  get(id: string): Promise<Approval | undefined>;
+  get(id: string, org?: string): Promise<Approval | undefined>;
   /** Newest first. */
-  list(filter?: { status?: ApprovalStatus; limit?: number }): Promise<Approval[]>;
-  /** Moves a pending approval to a final status; refuses unknown or already settled ones. */
-  settle(id: string, settlement: Settlement): Promise<SettleResult>;
+  list(filter?: ApprovalFilter): Promise<Approval[]>;
+  /** Moves a pending approval to a final status, atomically; refuses unknown or already settled ones. */
+  settle(id: string, settlement: Settlement, org?: string): Promise<SettleResult>;
+  /**
+   * A queue shared by several processes reports here an approval added through it that
+   * another process settled, so the process holding the call can release it. Called once.
+   */
+  onSettledElsewhere?(listener: (approval: Approval) => void): void;
+  /** Stops following (timers, subscriptions). */
+  close?(): Promise<void>;
 }

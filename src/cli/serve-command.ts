@@ -181,6 +181,7 @@ export async function serveCommand(args: string[], io: CliIo, env: NodeJS.Proces
     ...(config.source !== undefined ? { source: config.source } : {}),
     configKeys: keys,
     webhooks: (config.file.approvals?.webhooks ?? []).map((w) => ({ url: w.url, format: w.format, ...(w.secret !== undefined ? { secret: w.secret } : {}) })),
+    ...(config.file.approvals?.poll_ms !== undefined ? { approvalPollMs: config.file.approvals.poll_ms } : {}),
     logger: ops.logger,
   });
   const gateway = await startGateway({
@@ -203,7 +204,7 @@ export async function serveCommand(args: string[], io: CliIo, env: NodeJS.Proces
   lines.push(`  counters: ${counters ? 'Redis (REDIS_URL): budgets and limits are shared by every replica' : 'in memory: budgets and limits count per process (set REDIS_URL to share them)'}`);
   lines.push(`  store: ${control.describe()}`);
   lines.push(`  admin API: ${gateway.url}/api/v1/ ${env.WARDEN_ADMIN_TOKEN ? '(WARDEN_ADMIN_TOKEN is the owner of org "default"; see docs/api.md)' : '(set WARDEN_ADMIN_TOKEN to create the first owner)'}`);
-  lines.push(`  approvals: ${env.WARDEN_ADMIN_TOKEN ? `escalated calls wait for a human (${gateway.url}/api/v1/approvals)` : 'off: set WARDEN_ADMIN_TOKEN to hold escalated calls for approval (they answer 403 approval_required)'}`);
+  lines.push(`  approvals: ${env.WARDEN_ADMIN_TOKEN ? `escalated calls wait for a human (${gateway.url}/api/v1/approvals; kept in the store, any instance on it may decide them)` : 'off: set WARDEN_ADMIN_TOKEN to hold escalated calls for approval (they answer 403 approval_required)'}`);
   const own = policies.policies.filter((p) => p.name !== DEFAULT_POLICY_NAME);
   const defaults = policies.policies.find((p) => p.name === DEFAULT_POLICY_NAME);
   lines.push(`  policies: ${own.length ? `${own.length} (${own.reduce((n, p) => n + p.rules.length, 0)} rules) from ${config.source}` : 'none of your own yet; see docs/policies.md (a warden.yaml with `policies:` adds them)'}`);

@@ -115,6 +115,7 @@ export const configSchema = z
       .object({
         timeout_ms: z.number().int().positive().optional().describe('how long an escalated request waits; default 900000 (15 min)'),
         public_url: z.url().optional().describe('the URL approvers reach the admin API at, for the curl hints'),
+        poll_ms: z.number().int().min(0).optional().describe('how often a gateway re-reads the approvals it holds for decisions made through another instance; default 1000, 0 = Postgres notifications only'),
         webhooks: z.array(webhookSchema).optional(),
       })
       .strict()

@@ -91,7 +91,7 @@ export class GatewayHandler {
     this.router = new UpstreamRouter(options.upstreams, options.failover ?? {}, this.now);
     this.logger = options.logger ?? silent;
     const adminAuth = new AdminAuth(options.adminToken);
-    this.approvals = adminAuth.configured && options.approvals !== false ? new ApprovalGate({ logger: this.logger, ...options.approvals, now: this.now }) : undefined;
+    this.approvals = adminAuth.configured && options.approvals !== false ? new ApprovalGate({ logger: this.logger, ...options.approvals, ...(options.approvalQueue ? { queue: options.approvalQueue } : {}), now: this.now }) : undefined;
     this.admin = new AdminApi(adminAuth, this.approvals, this.logger);
     options.adminApi?.attachApprovals?.(this.approvals);
     this.pricing = options.pricing ?? createPricing();

@@ -24,6 +24,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   return {
     url: `http://${shownHost}:${port}`,
     port,
+    approvals: handler.approvals,
     async close() {
       // Drain: refuse new connections, answer held approvals 503 (no human decides within a
       // drain), let calls in flight finish, and drop keep-alive sockets as they fall idle.

@@ -6,10 +6,10 @@ import type { InjectionClassifier } from '../engine/confirm.js';
 import type { TokenUsage } from '../pricing/index.js';
 import type { CounterStore } from '../counters/counter-store.js';
 import type { ApprovalGateOptions } from '../approvals/approval-gate.js';
-import type { ApprovalStatus } from '../approvals/types.js';
+import type { ApprovalQueue, ApprovalStatus } from '../approvals/types.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FailoverOptions, UpstreamAttempt } from './failover.js';
 import type { OutputRecord } from './output-stage.js';
-import type { AdminRequest } from './admin-api.js';
 import type { Authenticated } from './auth.js';
 import type { HealthProbe, ObservabilityOptions } from '../observability/types.js';
 
@@ -82,6 +82,11 @@ export interface GatewayOptions {
    * (someone can decide); otherwise, or with `false`, escalations answer 403 `approval_required`.
    */
   approvals?: Omit<ApprovalGateOptions, 'now'> | false;
+  /**
+   * Where approvals are kept; default in process memory. `warden serve` passes one on its
+   * store (StoreApprovalQueue), so every gateway on that database lists and decides them.
+   */
+  approvalQueue?: ApprovalQueue;
   /** Named extra upstreams, per-model fallbacks, retries and circuit breakers. */
   failover?: FailoverOptions;
   /**
@@ -129,6 +134,8 @@ export interface GatewayOptions {
 export interface Gateway {
   url: string;
   port: number;
+  /** The gate holding escalated calls (its `held` event, `whenHeld()`); undefined when approvals are off. */
+  approvals: ApprovalGate | undefined;
   close(): Promise<void>;
 }
 
@@ -170,6 +177,20 @@ export interface CompletionRecord {
   approval?: { id: string; status: ApprovalStatus; decidedBy?: string; waitedMs: number };
   startedAt: number;
   durationMs: number;
+}
+
+/** An admin request as the gateway hands it on. */
+export interface AdminRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  path: string;
+  /** Headers every response carries (x-request-id, RateLimit-*). */
+  headers: Record<string, string>;
+  /**
+   * Counts a failed authentication against the client's address; throws the 429 when the
+   * address is over its limit. Called before the token check with `failed: false` too.
+   */
+  guard(failed: boolean): void;
 }
 
 /** A handler for admin paths the gateway does not answer itself. */

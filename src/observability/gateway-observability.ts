@@ -17,8 +17,8 @@ export interface GatewayObservabilityInput {
   logger: GatewayLogger;
   /** True once a compiled policy set is in place (part of readiness). */
   policiesLoaded: () => boolean;
-  /** The approval queue, for its depth; absent when approvals are off. */
-  approvals?: { list(status: 'pending'): Promise<readonly unknown[]> } | undefined;
+  /** The approval gate, for the calls it holds; absent when approvals are off. */
+  approvals?: { readonly heldCount: number } | undefined;
   knownModel?: (provider: string, model: string) => boolean;
   /** The store budgets are counted in, for `warden_budget_remaining_usd`. */
   counters?: CounterStore;
@@ -75,12 +75,10 @@ export class GatewayObservability {
     if (approvals) {
       new Gauge({
         name: 'warden_approvals_pending',
-        help: 'Escalated calls waiting for a human decision.',
+        help: 'Escalated calls this gateway holds while they wait for a human decision (sum over instances sharing a store for the total).',
         registers,
-        async collect() {
-          // A queue that cannot answer leaves the gauge as it was rather than failing the scrape.
-          const pending = await approvals.list('pending').catch(() => undefined);
-          if (pending) this.set(pending.length);
+        collect() {
+          this.set(approvals.heldCount);
         },
       });
     }

@@ -6,6 +6,7 @@ import { AdminHttpApi } from '../admin/admin-server.js';
 import { StoreKeyResolver } from '../admin/key-resolver.js';
 import { bootstrapOwner } from '../admin/principal.js';
 import { createViolationNotifier, type ViolationNotifier } from '../admin/violation-webhooks.js';
+import { StoreApprovalQueue } from '../approvals/store-approval-queue.js';
 import type { WebhookConfig } from '../approvals/webhooks.js';
 import { auditEntry } from '../audit/audit-entry.js';
 import { type AuditLog, createAuditLog } from '../audit/audit-log.js';
@@ -17,7 +18,8 @@ import type { CompletionRecord, GatewayLogger, GatewayOptions, KeyRecord } from 
 import { openStore } from '../store/open-store.js';
 import type { ApiKey, Store } from '../store/store.js';
 import { OrgPolicyRegistry } from './org-policy-registry.js';
-import { openPgPolicyChannel } from './pg-channel.js';
+import { PgNotifier } from '../store/postgres/pg-notify.js';
+import { policyChannel } from './pg-channel.js';
 import { SEED_POLICY_NAME } from './seed-policies.js';
 
 /** How much of the presented key rules may see (`key_environment_check` prefixes), as the KeyRing does. */
@@ -37,15 +39,22 @@ export interface ControlPlaneOptions {
   logger?: GatewayLogger;
   /** Policy version poll interval (ms); default 500. */
   pollMs?: number;
+  /** How often a gateway re-reads the approvals it holds for decisions made elsewhere (ms); default 1000. */
+  approvalPollMs?: number;
 }
+
+/** Postgres channel of approval decisions between gateways. */
+export const APPROVAL_CHANNEL = 'warden_approvals';
 
 export interface ControlPlane {
   store: Store;
   registry: OrgPolicyRegistry;
   auditLog: AuditLog;
-  gatewayOptions: Required<Pick<GatewayOptions, 'policies' | 'policiesFor' | 'resolveKey' | 'audit' | 'adminApi'>>;
+  gatewayOptions: Required<Pick<GatewayOptions, 'policies' | 'policiesFor' | 'resolveKey' | 'audit' | 'adminApi' | 'approvalQueue'>>;
   /** One banner line: where state lives. */
   describe(): string;
+  /** Resolves once the violations of the requests answered so far are stored (they are recorded off the response path). */
+  violationsRecorded(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -92,9 +101,20 @@ export async function openControlPlane(options: ControlPlaneOptions): Promise<Co
   const databaseUrl = env.DATABASE_URL || undefined;
   const sqlitePath = join(options.dataDir, 'warden.db');
   const store = await openStore({ databaseUrl, sqlitePath });
+  let notifier: PgNotifier | undefined;
+  let approvalQueue: StoreApprovalQueue | undefined;
   try {
     if (env.WARDEN_ADMIN_TOKEN) await bootstrapOwner(store, env.WARDEN_ADMIN_TOKEN);
-    const channel = databaseUrl ? await openPgPolicyChannel(databaseUrl, logger) : undefined;
+    // One LISTEN connection carries policy changes and approval decisions between processes.
+    notifier = databaseUrl ? await PgNotifier.open(databaseUrl, logger) : undefined;
+    const channel = notifier ? await policyChannel(notifier) : undefined;
+    // Approvals in the store: every gateway on this database lists them and may decide them.
+    approvalQueue = new StoreApprovalQueue({
+      store,
+      ...(notifier ? { channel: await notifier.channel(APPROVAL_CHANNEL) } : {}),
+      ...(options.approvalPollMs !== undefined ? { pollMs: options.approvalPollMs } : {}),
+      ...(logger ? { logger } : {}),
+    });
     const registry = await OrgPolicyRegistry.open({
       store,
       baseDocuments: options.baseDocuments,
@@ -124,6 +144,7 @@ export async function openControlPlane(options: ControlPlaneOptions): Promise<Co
     };
     const auditLog = createAuditLog(store);
     const violations = createViolationNotifier(options.webhooks, logger);
+    const recording = new Set<Promise<void>>();
     const audit = async (record: CompletionRecord): Promise<void> => {
       if (!record.decision) return;
       const appended = auditLog.append(
@@ -138,7 +159,10 @@ export async function openControlPlane(options: ControlPlaneOptions): Promise<Co
       );
       await appended;
       // Org policies (seed 001) matched at the gateway join the alerts feed, off the response path.
-      if (record.tenant) void recordGatewayViolations(store, violations, record.tenant.org, record.decision, logger);
+      if (record.tenant) {
+        const pending: Promise<void> = recordGatewayViolations(store, violations, record.tenant.org, record.decision, logger).finally(() => recording.delete(pending));
+        recording.add(pending);
+      }
     };
     const silent = { info() {}, warn() {}, error() {} };
     const adminApi = new AdminHttpApi({
@@ -160,15 +184,22 @@ export async function openControlPlane(options: ControlPlaneOptions): Promise<Co
       store,
       registry,
       auditLog,
-      gatewayOptions: { policies: registry.base, policiesFor: registry.policiesFor, resolveKey, audit, adminApi },
-      describe: () => (databaseUrl ? 'Postgres (DATABASE_URL): keys, policies and the audit trail are shared by every replica' : `SQLite at ${sqlitePath} (set DATABASE_URL for Postgres)`),
+      gatewayOptions: { policies: registry.base, policiesFor: registry.policiesFor, resolveKey, audit, adminApi, approvalQueue },
+      describe: () => (databaseUrl ? 'Postgres (DATABASE_URL): keys, policies, approvals and the audit trail are shared by every replica' : `SQLite at ${sqlitePath} (set DATABASE_URL for Postgres)`),
+      async violationsRecorded() {
+        await Promise.all(recording);
+      },
       async close() {
         await registry.close();
+        await approvalQueue?.close();
+        await notifier?.close();
         await auditLog.close();
         await store.close();
       },
     };
   } catch (err) {
+    await approvalQueue?.close();
+    await notifier?.close();
     await store.close();
     throw err;
   }

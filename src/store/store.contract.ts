@@ -11,6 +11,9 @@ import { keyStatus } from './key-status.js';
 import type { SqlRow, SqlValue } from './sql/sql-database.js';
 import { auditEntryFixture, T0 } from '../../test/store/fixtures/audit-entry.js';
 import type { AuditEntry, Store } from './store.js';
+import { StoreApprovalQueue } from '../approvals/store-approval-queue.js';
+import type { Approval as QueuedApproval, NewApproval as NewQueuedApproval } from '../approvals/types.js';
+import type { DecisionRecord } from '../engine/decision-record.js';
 import { StoreConflictError } from './store-conflict-error.js';
 import { StoreInputError } from './store-input-error.js';
 
@@ -23,7 +26,7 @@ export interface StoreHarness {
   cleanup(): Promise<void>;
 }
 
-const MIGRATION_VERSIONS = [1, 2];
+const MIGRATION_VERSIONS = [1, 2, 3];
 
 function sha(label: string): string {
   return chainHash(GENESIS_HASH, `${label}:${randomBytes(8).toString('hex')}`);
@@ -256,15 +259,136 @@ export function runStoreContract(name: string, harness: StoreHarness): void {
       it('keeps approvals and lets only one approver decide', async () => {
         const o = auditOrg('approvals');
         const approval = await store.createApproval(o, { request_id: 'req_9', record: { decision: 'escalate', estimate: { cost_usd: 6 } } });
-        expect(approval).toMatchObject({ status: 'pending', record: { decision: 'escalate' }, decided_by: null });
-        expect(await store.listApprovals(o, 'pending')).toHaveLength(1);
+        expect(approval).toMatchObject({ status: 'pending', record: { decision: 'escalate' }, decided_by: null, decided_at: null, reason: null, team: null });
+        expect(await store.listApprovals(o, { status: 'pending' })).toHaveLength(1);
         const [first, second] = await Promise.all([
           store.decideApproval(o, approval.id, { status: 'approved', decided_by: 'alice' }),
           store.decideApproval(o, approval.id, { status: 'rejected', decided_by: 'bob' }),
         ]);
         expect([first?.status, second?.status].filter(Boolean)).toHaveLength(1);
         expect((await store.getApproval(o, approval.id))?.status).not.toBe('pending');
-        expect(await store.listApprovals(o, 'pending')).toEqual([]);
+        expect(await store.listApprovals(o, { status: 'pending' })).toEqual([]);
+        const decided = (first ?? second) as NonNullable<typeof first>;
+        expect(decided.decided_at).not.toBeNull();
+        await expect(store.decideApproval(o, approval.id, { status: 'pending' as 'approved' })).rejects.toBeInstanceOf(StoreInputError);
+      });
+
+      it('lists approvals newest first, by status, team and ids, and records how they ended', async () => {
+        const o = auditOrg('approval-list');
+        const a = await store.createApproval(o, { request_id: 'req_a', team: 'search', record: { n: 1 } });
+        const b = await store.createApproval(o, { request_id: 'req_b', team: 'ops', record: { n: 2 }, expires_at: new Date(T0).toISOString() });
+        const c = await store.createApproval(o, { request_id: 'req_c', team: 'search', record: { n: 3 } });
+        expect((await store.listApprovals(o)).map((x) => x.id)).toEqual([c.id, b.id, a.id]);
+        expect((await store.listApprovals(o, { team: 'search' })).map((x) => x.id)).toEqual([c.id, a.id]);
+        expect((await store.listApprovals(o, { ids: [a.id, b.id] })).map((x) => x.id)).toEqual([b.id, a.id]);
+        expect(await store.listApprovals(o, { ids: [] })).toEqual([]);
+        expect((await store.listApprovals(o, { limit: 1 })).map((x) => x.id)).toEqual([c.id]);
+        const at = new Date(T0 + 5_000).toISOString();
+        const cancelled = await store.decideApproval(o, b.id, { status: 'cancelled', reason: 'the client disconnected', decided_at: at });
+        expect(cancelled).toMatchObject({ status: 'cancelled', reason: 'the client disconnected', decided_at: at, decided_by: null, expires_at: new Date(T0).toISOString() });
+        expect((await store.listApprovals(o, { status: 'pending' })).map((x) => x.id)).toEqual([c.id, a.id]);
+        expect((await store.listApprovals(o, { status: 'cancelled' })).map((x) => x.id)).toEqual([b.id]);
+      });
+    });
+
+    describe('the store-backed approval queue (approvals shared by gateway processes)', () => {
+      let seqNo = 0;
+      const decision = { decision: 'escalate', policy: 'spend', rule: 'approval_threshold', reason: 'costly', request_id: 'req' } as unknown as DecisionRecord;
+      const newApproval = (o: string, team?: string): NewQueuedApproval => {
+        const createdAt = T0 + ++seqNo;
+        return {
+          id: `apr_${run}_${seqNo}`,
+          requestId: `req_${seqNo}`,
+          route: 'openai.chat',
+          requester: { org: o, ...(team ? { team } : {}), user: 'dev@acme.com', keyId: 'key_dev' },
+          model: 'gpt-4.1',
+          estimatedCostUsd: 0.41,
+          decision,
+          createdAt,
+          expiresAt: createdAt + 60_000,
+        };
+      };
+      /** Two queues on one store: two gateway processes sharing a database. */
+      const queues: StoreApprovalQueue[] = [];
+      const queue = (pollMs = 0): StoreApprovalQueue => {
+        const q = new StoreApprovalQueue({ store, pollMs });
+        queues.push(q);
+        return q;
+      };
+      afterAll(async () => {
+        await Promise.all(queues.map((q) => q.close()));
+      });
+
+      it('keeps the approval as the gate made it, per org and team', async () => {
+        const o = auditOrg('queue');
+        const other = auditOrg('queue-other');
+        const q = queue();
+        const input = newApproval(o, 'search');
+        const added = await q.add(input);
+        expect(added).toEqual({ ...input, status: 'pending' });
+        expect(await q.get(input.id, o)).toEqual(added);
+        expect(await queue().get(input.id, o)).toEqual(added);
+        expect(await q.get(input.id, other)).toBeUndefined();
+        const ops = await q.add(newApproval(o, 'ops'));
+        expect((await q.list({ org: o })).map((a) => a.id)).toEqual([ops.id, input.id]);
+        expect((await q.list({ org: o, team: 'search' })).map((a) => a.id)).toEqual([input.id]);
+        expect(await q.list({ org: other })).toEqual([]);
+        await expect(q.get(input.id)).rejects.toThrow(/one org at a time/);
+      });
+
+      it('settles atomically: approve in one process and reject in another at once, exactly one wins', async () => {
+        const o = auditOrg('queue-race');
+        for (let round = 0; round < 5; round++) {
+          const a = queue();
+          const b = queue();
+          const { id } = await a.add(newApproval(o));
+          const results = await Promise.all([
+            a.settle(id, { status: 'approved', at: T0 + 1, by: 'owner:alice' }, o),
+            b.settle(id, { status: 'rejected', at: T0 + 2, by: 'owner:bob', reason: 'no' }, o),
+          ]);
+          const won = results.filter((r) => r.ok);
+          const lost = results.filter((r) => !r.ok);
+          expect(won).toHaveLength(1);
+          expect(lost).toHaveLength(1);
+          const winner = (won[0] as { approval: QueuedApproval }).approval;
+          expect(lost[0]).toEqual({ ok: false, error: 'already_decided', approval: winner });
+          expect(winner.decidedBy).toBe(winner.status === 'approved' ? 'owner:alice' : 'owner:bob');
+          expect(winner.decidedAt).toBe(winner.status === 'approved' ? T0 + 1 : T0 + 2);
+          expect(await a.get(id, o)).toEqual(winner);
+        }
+      });
+
+      it('refuses unknown approvals and other orgs\' ones', async () => {
+        const o = auditOrg('queue-scope');
+        const q = queue();
+        const { id } = await q.add(newApproval(o));
+        expect(await q.settle('apr_missing', { status: 'approved', at: T0 }, o)).toEqual({ ok: false, error: 'not_found' });
+        expect(await q.settle(id, { status: 'approved', at: T0 }, auditOrg('intruder'))).toEqual({ ok: false, error: 'not_found' });
+        expect((await q.get(id, o))?.status).toBe('pending');
+      });
+
+      it('tells the process holding a call when another process settled it, and only that one', async () => {
+        const o = auditOrg('queue-follow');
+        const holder = queue(20);
+        const decider = queue(20);
+        const heard: QueuedApproval[] = [];
+        const heardByDecider: QueuedApproval[] = [];
+        let done: () => void = () => undefined;
+        const reported = new Promise<void>((resolve) => (done = resolve));
+        holder.onSettledElsewhere((approval) => {
+          heard.push(approval);
+          done();
+        });
+        decider.onSettledElsewhere((approval) => heardByDecider.push(approval));
+        const mine = await holder.add(newApproval(o));
+        const settledHere = await holder.add(newApproval(o));
+        expect((await decider.settle(mine.id, { status: 'rejected', at: T0 + 9, by: 'admin:x', reason: 'too expensive' }, o)).ok).toBe(true);
+        expect((await holder.settle(settledHere.id, { status: 'expired', at: T0 + 9 }, o)).ok).toBe(true);
+        await reported;
+        await holder.poll();
+        await decider.poll();
+        expect(heard).toEqual([{ ...mine, status: 'rejected', decidedAt: T0 + 9, decidedBy: 'admin:x', resolutionReason: 'too expensive' }]);
+        expect(heardByDecider).toEqual([]);
       });
     });
 

@@ -267,7 +267,7 @@ export interface ViolationQuery extends PageQuery {
   unacknowledged_only?: boolean;
 }
 
-export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'expired'] as const;
+export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'expired', 'cancelled'] as const;
 export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 
 /** A request held for a human (the `escalate` action). */
@@ -275,10 +275,16 @@ export interface Approval {
   org: string;
   id: string;
   request_id: string;
+  /** The requester's team, so a team-admin's listing is one query. */
+  team: string | null;
   status: ApprovalStatus;
   /** The decision record and whatever the approver needs to see; never prompt text unless redacted. */
   record: unknown;
   decided_by: string | null;
+  /** When it left `pending` (the decider's clock). */
+  decided_at: IsoTime | null;
+  /** The approver's reason, or why the system settled it (timeout, client gone). */
+  reason: string | null;
   expires_at: IsoTime | null;
   created_at: IsoTime;
   updated_at: IsoTime;
@@ -287,6 +293,7 @@ export interface Approval {
 export interface NewApproval {
   id?: string;
   request_id: string;
+  team?: string | null;
   record: unknown;
   expires_at?: IsoTime | null;
 }
@@ -294,6 +301,18 @@ export interface NewApproval {
 export interface ApprovalDecision {
   status: Exclude<ApprovalStatus, 'pending'>;
   decided_by?: string | null;
+  reason?: string | null;
+  /** Default: the store's clock. */
+  decided_at?: IsoTime;
+}
+
+export interface ApprovalQuery {
+  status?: ApprovalStatus;
+  team?: string;
+  /** Only these approvals (a process following the ones it holds). */
+  ids?: readonly string[];
+  /** Default 100, at most 1000. */
+  limit?: number;
 }
 
 // The audit trail's types live beside the port, in their own file.
@@ -361,8 +380,12 @@ export interface Store {
 
   createApproval(org: string, approval: NewApproval): Promise<Approval>;
   getApproval(org: string, id: string): Promise<Approval | null>;
-  listApprovals(org: string, status?: ApprovalStatus): Promise<Approval[]>;
-  /** Compare-and-set from `pending`: null when missing or already decided, so two approvers cannot both win. */
+  /** Newest first. */
+  listApprovals(org: string, query?: ApprovalQuery): Promise<Approval[]>;
+  /**
+   * Compare-and-set from `pending`: null when missing or already decided, so two approvers
+   * (or an approver and the timeout, in different processes) cannot both win.
+   */
   decideApproval(org: string, id: string, decision: ApprovalDecision): Promise<Approval | null>;
 
   /**

@@ -3,6 +3,7 @@
 // can neither read nor change anything of org A (404 for A's ids, A's data never listed).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_ROUTES } from '../../src/admin/admin-server.js';
+import type { ApprovalGate } from '../../src/approvals/approval-gate.js';
 import { type AdminStack, type ApiResult, OPERATOR_TOKEN, startAdminStack } from './admin-harness.js';
 
 type Role = 'owner' | 'admin' | 'viewer' | 'team-admin';
@@ -72,14 +73,22 @@ const heldCalls: Promise<unknown>[] = [];
 async function heldApproval(org: Org): Promise<string> {
   const pending = async () => ((await ok(stack.api('GET', '/api/v1/approvals', org.tokens.owner))).json.data as { id: string }[]).map((a) => a.id);
   const before = new Set(await pending());
-  const call = stack.openai(org.key).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hold me' }] }, { headers: { 'x-warden-labels': '{"hold":"yes"}' } });
+  const id = await holdCall(org.key, 'hold me');
+  expect(before.has(id)).toBe(false);
+  expect(await pending()).toContain(id);
+  return id;
+}
+
+/** Sends a call labelled hold=yes and resolves with its approval's id once the gateway holds it (the call stays pending). */
+async function holdCall(key: string, content: string): Promise<string> {
+  const gate = stack.gateway.approvals as ApprovalGate;
+  const before = new Set(gate.held().map((a) => a.id));
+  const call = stack.openai(key).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }] }, { headers: { 'x-warden-labels': '{"hold":"yes"}' } });
   heldCalls.push(call.catch(() => undefined));
-  for (let i = 0; i < 300; i++) {
-    const fresh = (await pending()).find((id) => !before.has(id));
-    if (fresh) return fresh;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error('the held call did not appear in GET /api/v1/approvals');
+  const held = await gate.whenHeld(before.size + 1);
+  const fresh = held.find((a) => !before.has(a.id));
+  if (!fresh) throw new Error('the gateway did not hold the call');
+  return fresh.id;
 }
 
 let seq = 0;
@@ -249,13 +258,13 @@ describe('approvals across tenants', () => {
   it("an approval of one org does not exist for another; its own team-admin approves it and the held call completes", async () => {
     const pending = async (org: Org) => ((await ok(stack.api('GET', '/api/v1/approvals', org.tokens.owner))).json.data as { id: string }[]).map((a) => a.id);
     const before = new Set(await pending(orgs.a));
+    const gate = stack.gateway.approvals as ApprovalGate;
+    const heldBefore = new Set(gate.held().map((a) => a.id));
     const call = stack.openai(orgs.a.key).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'wait for me' }] }, { headers: { 'x-warden-labels': '{"hold":"yes"}' } });
-    let id: string | undefined;
-    for (let i = 0; i < 300 && !id; i++) {
-      id = (await pending(orgs.a)).find((x) => !before.has(x));
-      if (!id) await new Promise((r) => setTimeout(r, 10));
-    }
+    const id = (await gate.whenHeld(heldBefore.size + 1)).find((a) => !heldBefore.has(a.id))?.id;
     expect(id).toBeDefined();
+    expect(before.has(id as string)).toBe(false);
+    expect(await pending(orgs.a)).toContain(id);
     for (const role of ['owner', 'admin', 'team-admin'] as const) {
       const t = orgs.b.tokens[role];
       expect((await stack.api('GET', `/api/v1/approvals/${id}`, t)).status).toBe(404);

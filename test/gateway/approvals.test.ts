@@ -1,8 +1,10 @@
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { type IncomingMessage, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ApprovalGate } from '../../src/approvals/approval-gate.js';
+import type { Approval } from '../../src/approvals/types.js';
 import { webhookSignature } from '../../src/approvals/webhooks.js';
 import { type Stack, startStack } from './harness.js';
 
@@ -16,10 +18,11 @@ interface Delivery {
 }
 
 let stack: Stack;
-let hooks: { url: string; deliveries: Delivery[]; close(): Promise<void> };
+let hooks: { url: string; deliveries: Delivery[]; received(count: number): Promise<void>; close(): Promise<void> };
 
 async function startHookServer(): Promise<typeof hooks> {
   const deliveries: Delivery[] = [];
+  const arrived = new EventEmitter();
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -27,6 +30,7 @@ async function startHookServer(): Promise<typeof hooks> {
       const raw = Buffer.concat(chunks).toString('utf8');
       deliveries.push({ path: req.url ?? '', headers: req.headers, raw, json: JSON.parse(raw) as Record<string, unknown> });
       res.writeHead(200).end('ok');
+      arrived.emit('delivery');
     });
   });
   server.listen(0, '127.0.0.1');
@@ -34,6 +38,10 @@ async function startHookServer(): Promise<typeof hooks> {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     deliveries,
+    /** Resolves once `count` deliveries arrived (since the last reset). */
+    async received(count) {
+      while (deliveries.length < count) await once(arrived, 'delivery');
+    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
@@ -63,15 +71,26 @@ beforeEach(() => {
 const admin = (path: string, init: RequestInit = {}, token = ADMIN) =>
   fetch(`${stack.gateway.url}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers as Record<string, string> | undefined) } });
 
-/** Polls the admin listing until the escalated call shows up (it appears once the engine decided). */
+const gate = (): ApprovalGate => stack.gateway.approvals as ApprovalGate;
+
+/** Waits for the gateway to hold the escalated call, then reads it from the admin listing. */
 async function pendingApproval(): Promise<Record<string, unknown>> {
-  for (let i = 0; i < 200; i++) {
-    const res = await admin('/api/v1/approvals');
-    const body = (await res.json()) as { data: Record<string, unknown>[] };
-    if (body.data.length) return body.data[0] as Record<string, unknown>;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error('no pending approval appeared');
+  const [held] = await gate().whenHeld(1);
+  const body = (await (await admin('/api/v1/approvals')).json()) as { data: Record<string, unknown>[] };
+  expect(body.data.map((a) => a.id)).toEqual([held?.id]);
+  return body.data[0] as Record<string, unknown>;
+}
+
+/** Resolves when the gateway releases the held call `id` (settled here or elsewhere). */
+function released(id: string): Promise<Approval> {
+  return new Promise((resolve) => {
+    const onReleased = (approval: Approval) => {
+      if (approval.id !== id) return;
+      gate().off('released', onReleased);
+      resolve(approval);
+    };
+    gate().on('released', onReleased);
+  });
 }
 
 async function rejection(promise: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
@@ -151,13 +170,10 @@ describe('human approval of escalated calls', () => {
     const controller = new AbortController();
     const call = stack.openai.chat.completions.create(bigJob, { signal: controller.signal }).catch((e: unknown) => e);
     const pending = await pendingApproval();
+    const gone = released(pending.id as string);
     controller.abort();
     await call;
-    for (let i = 0; i < 100; i++) {
-      const found = (await (await admin(`/api/v1/approvals/${pending.id as string}`)).json()) as { status: string };
-      if (found.status === 'cancelled') break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    expect((await gone).status).toBe('cancelled');
     expect(((await (await admin(`/api/v1/approvals/${pending.id as string}`)).json()) as { status: string }).status).toBe('cancelled');
     const late = await admin(`/api/v1/approvals/${pending.id as string}/approve`, { method: 'POST' });
     expect(late.status).toBe(409);
@@ -167,7 +183,7 @@ describe('human approval of escalated calls', () => {
   it('sends a Slack message and a signed JSON webhook', async () => {
     const call = rejection(stack.openai.chat.completions.create(bigJob));
     const pending = await pendingApproval();
-    for (let i = 0; i < 200 && hooks.deliveries.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    await hooks.received(2);
     const slack = hooks.deliveries.find((d) => d.path === '/slack') as Delivery;
     expect(slack.json.text).toContain(pending.id);
     const blocks = JSON.stringify(slack.json.blocks);

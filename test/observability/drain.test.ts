@@ -46,7 +46,8 @@ describe('Gateway.close() drain', () => {
     const stack = await startStack({ adminToken: 'admin-token-0123456789', drainMs: 10_000 });
     try {
       const call = stack.openai.chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'expensive' }] }).catch((e: unknown) => e);
-      for (let i = 0; i < 100 && value((await scrape(stack.gateway.url)).samples, 'warden_approvals_pending') === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      await stack.gateway.approvals?.whenHeld(1);
+      expect(value((await scrape(stack.gateway.url)).samples, 'warden_approvals_pending')).toBe(1);
       const started = performance.now();
       await stack.gateway.close();
       expect(performance.now() - started).toBeLessThan(2_000);

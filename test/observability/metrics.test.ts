@@ -165,7 +165,7 @@ describe('GET /metrics', () => {
     const held = await startStack({ adminToken: 'admin-token-0123456789' });
     try {
       const call = held.openai.chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'expensive' }] }).catch((e: unknown) => e);
-      for (let i = 0; i < 100 && value((await scrape(held.gateway.url)).samples, 'warden_approvals_pending') === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      await held.gateway.approvals?.whenHeld(1);
       expect(value((await scrape(held.gateway.url)).samples, 'warden_approvals_pending')).toBe(1);
       expect(value((await scrape(held.gateway.url)).samples, 'warden_requests_in_flight')).toBe(1);
       await held.gateway.close();

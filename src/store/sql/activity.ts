@@ -91,9 +91,12 @@ function toApproval(row: SqlRow): Approval {
     org: str(row.org),
     id: str(row.id),
     request_id: str(row.request_id),
+    team: strOrNull(row.team_id),
     status: str(row.status) as ApprovalStatus,
     record: json(row.record),
     decided_by: strOrNull(row.decided_by),
+    decided_at: timeOrNull(row.decided_at),
+    reason: strOrNull(row.reason),
     expires_at: timeOrNull(row.expires_at),
     created_at: time(row.created_at),
     updated_at: time(row.updated_at),
@@ -202,9 +205,9 @@ export function activityMethods(ctx: SqlContext): ActivityMethods {
     async createApproval(org, a) {
       const now = nowIso(ctx);
       const rows = await db.query(
-        `INSERT INTO approvals (org, id, request_id, status, record, decided_by, expires_at, created_at, updated_at)
-         VALUES ($1, $2, $3, 'pending', $4, NULL, $5, $6, $6) RETURNING *`,
-        [org, a.id ?? newId('apr'), a.request_id, JSON.stringify(a.record ?? null), a.expires_at ? isoTime(a.expires_at, 'expires_at') : null, now],
+        `INSERT INTO approvals (org, id, request_id, team_id, status, record, decided_by, decided_at, reason, expires_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, 'pending', $5, NULL, NULL, NULL, $6, $7, $7) RETURNING *`,
+        [org, a.id ?? newId('apr'), a.request_id, a.team ?? null, JSON.stringify(a.record ?? null), a.expires_at ? isoTime(a.expires_at, 'expires_at') : null, now],
       );
       return toApproval(rows[0]!);
     },
@@ -212,21 +215,27 @@ export function activityMethods(ctx: SqlContext): ActivityMethods {
       const rows = await db.query('SELECT * FROM approvals WHERE org = $1 AND id = $2', [org, id]);
       return rows[0] ? toApproval(rows[0]) : null;
     },
-    async listApprovals(org, status) {
-      const rows =
-        status === undefined
-          ? await db.query('SELECT * FROM approvals WHERE org = $1 ORDER BY created_at, id', [org])
-          : await db.query('SELECT * FROM approvals WHERE org = $1 AND status = $2 ORDER BY created_at, id', [org, status]);
+    async listApprovals(org, query = {}) {
+      const p = new Params();
+      const where = [`org = ${p.add(org)}`];
+      if (query.status !== undefined) where.push(`status = ${p.add(query.status)}`);
+      if (query.team !== undefined) where.push(`team_id = ${p.add(query.team)}`);
+      if (query.ids !== undefined) {
+        if (!query.ids.length) return [];
+        where.push(`id IN (${query.ids.map((id) => p.add(id)).join(', ')})`);
+      }
+      const rows = await db.query(`SELECT * FROM approvals WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ${p.add(pageLimit(query.limit))}`, p.values);
       return rows.map(toApproval);
     },
     async decideApproval(org, id, decision) {
       if (decision.status === ('pending' as string) || !(APPROVAL_STATUSES as readonly string[]).includes(decision.status)) {
-        throw new StoreInputError('an approval is decided as approved, rejected or expired');
+        throw new StoreInputError('an approval is decided as approved, rejected, expired or cancelled');
       }
+      const now = nowIso(ctx);
       const rows = await db.query(
-        `UPDATE approvals SET status = $3, decided_by = $4, updated_at = $5
+        `UPDATE approvals SET status = $3, decided_by = $4, decided_at = $5, reason = $6, updated_at = $7
          WHERE org = $1 AND id = $2 AND status = 'pending' RETURNING *`,
-        [org, id, decision.status, decision.decided_by ?? null, nowIso(ctx)],
+        [org, id, decision.status, decision.decided_by ?? null, decision.decided_at !== undefined ? isoTime(decision.decided_at, 'decided_at') : now, decision.reason ?? null, now],
       );
       return rows[0] ? toApproval(rows[0]) : null;
     },

@@ -199,5 +199,36 @@ export function schemaMigrations(t: SqlTypes): readonly Migration[] {
       `CREATE TABLE audit_checkpoints (org TEXT PRIMARY KEY, seq ${t.bigint} NOT NULL, hash TEXT NOT NULL, updated_at ${t.time} NOT NULL)`,
     ],
   },
+  {
+    version: 3,
+    name: 'approvals shared by gateway instances',
+    // Rebuilt rather than altered (SQLite cannot change a CHECK): the `cancelled` status,
+    // the decision's time and reason, the requester's team (team-admins list their own),
+    // and an insertion sequence for newest-first listings. Existing rows are kept.
+    statements: [
+      `CREATE TABLE approvals_v3 (
+        seq ${t.serialKey},
+        org TEXT NOT NULL,
+        id TEXT NOT NULL,
+        request_id TEXT NOT NULL,
+        team_id TEXT,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'expired', 'cancelled')),
+        record ${t.json} NOT NULL,
+        decided_by TEXT,
+        decided_at ${t.time},
+        reason TEXT,
+        expires_at ${t.time},
+        created_at ${t.time} NOT NULL,
+        updated_at ${t.time} NOT NULL,
+        UNIQUE (org, id)
+      )`,
+      `INSERT INTO approvals_v3 (org, id, request_id, status, record, decided_by, decided_at, expires_at, created_at, updated_at)
+        SELECT org, id, request_id, status, record, decided_by, CASE WHEN status = 'pending' THEN NULL ELSE updated_at END, expires_at, created_at, updated_at
+        FROM approvals ORDER BY created_at, id`,
+      `DROP TABLE approvals`,
+      `ALTER TABLE approvals_v3 RENAME TO approvals`,
+      `CREATE INDEX approvals_org_status ON approvals (org, status, seq)`,
+    ],
+  },
 ];
 }
