@@ -54,6 +54,11 @@ export class HealthChecks {
     return this.states;
   }
 
+  /** Resolves once the probe round in flight (if any) has finished, timed-out probes included. */
+  async settled(): Promise<void> {
+    await this.running;
+  }
+
   async readiness(): Promise<Readiness> {
     const refresh = this.refreshIfStale();
     if (refresh) await Promise.race([refresh, wait(this.answerWithinMs)]);

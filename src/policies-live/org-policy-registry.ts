@@ -15,6 +15,8 @@ export type PolicySource = Pick<Store, 'listOrgs' | 'listOrgPolicies' | 'listPol
 
 export interface RegistryLogger {
   warn(obj: Record<string, unknown>, msg?: string): void;
+  /** Gets one line per org whose policies changed after startup (the org id only, never policy contents). */
+  info?(obj: Record<string, unknown>, msg?: string): void;
 }
 
 /** Tells other processes that an org's policies changed (Postgres NOTIFY), and hears them. */
@@ -73,6 +75,8 @@ export class OrgPolicyRegistry {
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
   private closed = false;
+  /** Set once the startup load is done: changes after it are logged. */
+  private following = false;
 
   private constructor(private readonly options: OrgPolicyRegistryOptions) {
     this.baseDocuments = withDefaults(options.baseDocuments, options.defaultPolicy);
@@ -84,6 +88,7 @@ export class OrgPolicyRegistry {
   static async open(options: OrgPolicyRegistryOptions): Promise<OrgPolicyRegistry> {
     const registry = new OrgPolicyRegistry(options);
     await registry.refreshAll();
+    registry.following = true;
     options.channel?.subscribe((org) => {
       void registry.reload(org);
     });
@@ -125,7 +130,9 @@ export class OrgPolicyRegistry {
       const current = this.orgs.get(org);
       if (!force && current?.fingerprint === fingerprint) return;
       this.installedRead.set(org, read);
-      this.install(org, fingerprint, policies, documents);
+      const installed = this.install(org, fingerprint, policies, documents);
+      // One line per replica and change, once new requests see it (operators and tests await it).
+      if (installed && this.following && current?.fingerprint !== fingerprint) this.options.logger?.info?.({ org }, 'org policies reloaded');
     } catch (err) {
       this.options.logger?.warn({ org, err: (err as Error).message }, 'could not reload policies; the previous set stays in force');
     }
@@ -146,22 +153,25 @@ export class OrgPolicyRegistry {
     return compilePolicies(withDefaults([...this.options.baseDocuments, ...own], this.options.defaultPolicy), this.options.engine, `org ${org}`);
   }
 
-  private install(org: string, fingerprint: string, policies: readonly OrgPolicy[], documents: readonly PolicyDocumentVersion[]): void {
+  /** Compiles and swaps in the org's set; false when it does not compile and the previous set stays. */
+  private install(org: string, fingerprint: string, policies: readonly OrgPolicy[], documents: readonly PolicyDocumentVersion[]): boolean {
     const own: unknown[] = documents.filter((d) => !isTombstone(d.document)).map((d) => storedDocumentForOrg(org, d.document));
     const seed = seedPolicyDocument(org, policies);
     if (seed) own.push(seed);
     if (!own.length) {
       this.orgs.set(org, { fingerprint, set: this.base, documents: this.baseDocuments });
-      return;
+      return true;
     }
     const all = withDefaults([...this.options.baseDocuments, ...own], this.options.defaultPolicy);
     try {
       this.orgs.set(org, { fingerprint, set: compilePolicies(all, this.options.engine, `org ${org}`), documents: all });
+      return true;
     } catch (err) {
       // Writes are validated before they are saved, so this is a document saved by an older
       // Warden or by hand; keeping the last good set beats failing every request of the org.
       this.options.logger?.warn({ org, err: (err as Error).message }, 'stored policies do not compile; the previous set stays in force');
       if (!this.orgs.has(org)) this.orgs.set(org, { fingerprint, set: this.base, documents: this.baseDocuments });
+      return false;
     }
   }
 

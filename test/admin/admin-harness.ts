@@ -86,13 +86,3 @@ export async function startAdminStack(options: Partial<ControlPlaneOptions> = {}
     },
   };
 }
-
-/** Polls `fn` until it returns true or `ms` passes; resolves with the time it took. */
-export async function within(ms: number, fn: () => Promise<boolean>): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    if (await fn()) return Date.now() - started;
-    if (Date.now() - started > ms) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

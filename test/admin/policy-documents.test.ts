@@ -1,5 +1,6 @@
 // Named policy documents: versions, diff, rollback, validate, delete, dry run; live effect
 // at the gateway; remote config for SDKs with ETag.
+import { EventEmitter, once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
@@ -9,15 +10,27 @@ import { type AdminStack, OPERATOR_TOKEN as TOKEN, startAdminStack } from './adm
 
 let stack: AdminStack;
 let key: string;
-const hooks: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+interface Delivery {
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+const hooks: Delivery[] = [];
+const arrivals = new EventEmitter();
 const hookServer = createServer((req, res) => {
   let body = '';
   req.on('data', (d) => (body += d));
   req.on('end', () => {
     hooks.push({ headers: req.headers, body });
+    arrivals.emit('delivery');
     res.end('ok');
   });
 });
+
+/** Resolves with webhook delivery number `index` (from 0) once it has arrived. */
+async function delivery(index: number): Promise<Delivery> {
+  while (hooks.length <= index) await once(arrivals, 'delivery');
+  return hooks[index] as Delivery;
+}
 
 beforeAll(async () => {
   await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', r));
@@ -120,8 +133,7 @@ describe('policy documents', () => {
     await stack.api('PUT', '/api/v1/policies/approved_models', TOKEN, { config: { models: ['gpt-4o-mini'] } });
     const res = await stack.api('POST', '/api/v1/events', key, { events: [{ model: 'gpt-5', input_tokens: 5, output_tokens: 5 }] });
     expect(res.json.violations).toHaveLength(1);
-    for (let i = 0; i < 50 && !hooks.length; i++) await new Promise((r) => setTimeout(r, 20));
-    const hook = hooks[0]!;
+    const hook = await delivery(0);
     expect(JSON.parse(hook.body)).toMatchObject({ event: 'violation.created', violation: { policy: 'approved_models', org: 'default' } });
     expect(hook.headers['x-warden-signature']).toBe(webhookSignature('a-webhook-secret-of-16+', hook.headers['x-warden-timestamp'] as string, hook.body));
     await stack.api('PUT', '/api/v1/policies/approved_models', TOKEN, { config: { models: [] } });

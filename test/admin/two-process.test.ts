@@ -20,6 +20,17 @@ async function api(url: string, method: string, path: string, body?: unknown): P
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
+/** True once `event` resolved, false if `ms` passed first (a bound, not a wait). */
+async function within(ms: number, event: Promise<void>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([event.then(() => true), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 let mock: MockUpstream;
 beforeAll(async () => {
   mock = await startMockUpstream();
@@ -37,19 +48,16 @@ async function twoProcesses(env: Record<string, string>, cwds: [string, string])
     const ask = () => viaTwo.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
     await expect(ask()).resolves.toBeDefined();
 
+    // The other process logs this line once it installed the change (LISTEN/NOTIFY or its
+    // version poll); only what it prints after the PUT counts.
+    const printedBefore = two.stdout().length;
     const put = await api(one.url, 'PUT', '/api/v1/policies/approved_models', { config: { models: ['gpt-4o-mini'] }, enabled: true, mode: 'enforce' });
     expect(put.status).toBe(200);
     const changedAt = Date.now();
-    let blockedAfter = -1;
-    while (Date.now() - changedAt < 3000) {
-      const result = await ask().then(() => 'ok', (e: unknown) => e);
-      if (result instanceof OpenAI.PermissionDeniedError) {
-        blockedAfter = Date.now() - changedAt;
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    expect(blockedAfter, 'the other process never blocked').toBeGreaterThanOrEqual(0);
+    const reloaded = await within(3000, two.waitFor('"org":"default","msg":"org policies reloaded"', printedBefore));
+    const result = reloaded ? await ask().then(() => 'ok', (e: unknown) => e) : 'never reloaded';
+    const blockedAfter = result instanceof OpenAI.PermissionDeniedError ? Date.now() - changedAt : -1;
+    expect(blockedAfter, `the other process never blocked: ${String(result)}`).toBeGreaterThanOrEqual(0);
     expect(blockedAfter).toBeLessThan(1000);
 
     // Both processes wrote to the same audit chains; they still verify.

@@ -131,7 +131,8 @@ describe.skipIf(url === undefined)('Redis budgets across OS processes', () => {
       expect(await store.usage(['crash'], Date.now())).toEqual([CAP]);
       const blocked = await probe('probe-blocked');
       expect(blocked.ok).toBe(false);
-      // ...until their lease runs out, and not before.
+      // ...until their lease runs out, and not before. Polled: nothing announces an expiry,
+      // it is the clock passing (usage() judges leases by the `now` it is given).
       let freedAt = 0;
       await waitFor(
         async () => {

@@ -1,3 +1,4 @@
+import { EventEmitter, once } from 'node:events';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -9,7 +10,7 @@ import {
   randomPrefix,
   redisUrlOrWarn,
   startPrivateRedis,
-  waitFor,
+  untilAnswered,
 } from '../../../test/fixtures/counters/redis-test-env.js';
 import { runCounterStoreContract } from '../counter-store.contract.js';
 import type { ReserveRequest } from '../counter-store.js';
@@ -88,20 +89,27 @@ describe.skipIf(url === undefined)('RedisCounterStore', () => {
     try {
       const localPort = store.client.stream?.localPort;
       const seen: string[] = [];
+      const monitored = new EventEmitter();
       monitor.on('monitor', (_time: string, args: string[], source: string) => {
-        if (source.endsWith(`:${localPort}`)) seen.push(String(args[0]).toLowerCase());
+        if (!source.endsWith(`:${localPort}`)) return;
+        seen.push(String(args[0]).toLowerCase());
+        monitored.emit('command');
       });
+      // MONITOR reports a command on its own connection, some time after the reply.
+      const monitorSaw = async (count: number) => {
+        while (seen.length < count) await once(monitored, 'command');
+      };
       // Warm up: the first call on a connection sends the script body (EVAL) once.
       await store.reserve(request('rt-warm', 'rt:key'));
       await store.settle('rt-warm', [1], T0);
-      await waitFor(async () => seen.length >= 2, 2000, 'the warm-up commands in MONITOR');
+      await monitorSaw(2);
       seen.length = 0;
       const claims = ['rt:key', 'rt:team', 'rt:org'].map((key) => ({ key, amount: 5, limit: 1000, window: DAY }));
       for (let i = 0; i < 10; i++) {
         await store.reserve({ id: `rt-${i}`, claims, leaseMs: 30_000, now: T0 });
         await store.settle(`rt-${i}`, [3, 3, 3], T0 + 1);
       }
-      await waitFor(async () => seen.length >= 20, 2000, 'twenty commands in MONITOR');
+      await monitorSaw(20);
       expect(seen).toEqual(Array.from({ length: 20 }, () => 'evalsha'));
     } finally {
       monitor.disconnect();
@@ -176,15 +184,16 @@ describe.skipIf(url === undefined)('RedisCounterStore', () => {
     });
     try {
       // A busy two-core machine can miss 50 ms on its own; retry until one call gets through.
-      await waitFor(async () => (await store.reserve(request('hang-0', 'hang'))).ok, 5000, 'a first reserve');
+      expect((await untilAnswered(() => store.reserve(request('hang-0', 'hang')), 100, 'a first reserve')).ok).toBe(true);
       proxy.freeze();
       const { error, ms } = await rejection(() => store.reserve(request('hang-1', 'hang')));
       expect(error).toMatchObject({ code: 'counter_store_unavailable', operation: 'reserve' });
       expect(ms).toBeGreaterThanOrEqual(45);
       expect(ms).toBeLessThan(400);
       proxy.thaw();
-      // The timed-out reserve still ran on the server; the store released it behind it.
-      await waitFor(async () => (await store.usage(['hang'], T0))[0] === 1, 2000, 'the timed-out reserve to be released');
+      // The timed-out reserve still ran on the server; the store released it behind it. The
+      // release went out on the same connection before this read, so Redis ran it first.
+      expect(await untilAnswered(() => store.usage(['hang'], T0), 100, 'a read after the thaw')).toEqual([1]);
     } finally {
       await store.close();
       await proxy.close();
@@ -202,16 +211,15 @@ describe.skipIf(url === undefined)('RedisCounterStore', () => {
     const store = await connectRedisCounterStore({ url: server.url, keyPrefix: prefix, timeoutMs: 50 });
     const admin = new Redis(server.url);
     try {
-      await waitFor(async () => (await store.ping(), true), 5000, 'a first ping');
-      await admin.call('CLIENT', 'PAUSE', '500', 'WRITE');
+      await untilAnswered(() => store.ping(), 100, 'a first ping');
+      // Longer than the test: the pause ends when the test ends it (CLIENT UNPAUSE, Redis 6.2+).
+      await admin.call('CLIENT', 'PAUSE', '30000', 'WRITE');
       const { error, ms } = await rejection(() => store.reserve(request('pause-1', 'pause')));
       expect(error).toBeInstanceOf(CounterStoreUnavailableError);
       expect(ms).toBeLessThan(400);
-      await waitFor(
-        async () => (await store.reserve(request('pause-2', 'pause'))).ok,
-        3000,
-        'writes to resume after CLIENT PAUSE',
-      );
+      await admin.call('CLIENT', 'UNPAUSE');
+      const resumed = await untilAnswered(() => store.reserve(request('pause-2', 'pause')), 100, 'writes to resume after CLIENT UNPAUSE');
+      expect(resumed.ok).toBe(true);
     } finally {
       admin.disconnect();
       await store.close();
@@ -222,22 +230,30 @@ describe.skipIf(url === undefined)('RedisCounterStore', () => {
   it('reconnects by itself after the connection drops and reports it through the logger', async () => {
     const proxy = await startTcpProxy(target.hostname, Number(target.port || 6379));
     const events: RedisCounterStoreEvent[] = [];
+    const logged = new EventEmitter();
     const store = await connectRedisCounterStore({
       url: `redis://127.0.0.1:${proxy.port}`,
       keyPrefix: prefix,
       // Reconnection is under test here, not latency.
       timeoutMs: 1000,
-      log: (event) => events.push(event),
+      log: (event) => {
+        events.push(event);
+        logged.emit('event');
+      },
     });
+    const readies = () => events.filter((e) => e.type === 'ready').length;
     try {
       await store.ping();
+      const readyBefore = readies();
       proxy.cut();
       const { error } = await rejection(async () => {
         // Until ioredis notices the cut, a call may still succeed; the first one after it fails.
         for (;;) await store.ping();
       });
       expect(error).toBeInstanceOf(CounterStoreUnavailableError);
-      await waitFor(async () => (await store.ping(), true), 5000, 'the store to reconnect');
+      // The store reports 'ready' again once it has reconnected.
+      while (readies() === readyBefore) await once(logged, 'event');
+      await store.ping();
       expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['ready', 'reconnecting']));
       expect((await store.reserve(request('recon-1', 'recon'))).ok).toBe(true);
     } finally {
