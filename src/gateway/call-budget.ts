@@ -59,7 +59,7 @@ export async function finishCall(record: CompletionRecord, reservation: Reservat
   try {
     if (answered && (record.usage !== undefined || !record.clientAborted)) {
       const tokens = record.usage ? record.usage.inputTokens + record.usage.outputTokens : null;
-      await settleReservation(reservation, { costUsd: record.usage ? record.costUsd : null, tokens }, now);
+      await settleReservation(reservation, { costUsd: record.usage ? record.costUsd : null, tokens, toolCalls: record.toolCalls ?? 0 }, now);
       record.counters = { outcome: 'settled' };
     } else {
       await releaseReservation(reservation, now);

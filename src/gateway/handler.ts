@@ -367,6 +367,7 @@ export class GatewayHandler {
     record.upstream = sent.upstream;
     if (sent.model !== undefined) record.model = sent.model;
     record.upstreamStatus = result.status;
+    if (result.toolCalls) record.toolCalls = result.toolCalls;
     record.status = result.status;
     if (!route.billable) {
       record.costUsd = 0;

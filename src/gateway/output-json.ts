@@ -7,9 +7,14 @@ import { GatewayError } from './errors.js';
 import type { OutputStage } from './output-stage.js';
 import type { WireFormat } from './wire-formats.js';
 
-export interface CheckedJsonResult {
-  status: number;
+/** What a response used: tokens, and the tool calls it made (for the loop breaker). */
+export interface Metered {
   usage: TokenUsage | undefined;
+  toolCalls: number;
+}
+
+export interface CheckedJsonResult extends Metered {
+  status: number;
 }
 
 /** Applies the stage to a JSON body; returns the text to send, or the block to answer. */
@@ -49,7 +54,7 @@ export async function relayCheckedJson(
   headers: Record<string, string>,
   wire: WireFormat,
   stage: OutputStage,
-  readUsage: (text: string) => TokenUsage | undefined,
+  meter: (text: string) => Metered,
 ): Promise<CheckedJsonResult> {
   const chunks: Buffer[] = [];
   try {
@@ -58,14 +63,14 @@ export async function relayCheckedJson(
     throw new GatewayError(502, 'upstream_error', 'the upstream response ended before its body was complete');
   }
   const text = Buffer.concat(chunks).toString('utf8');
-  const usage = readUsage(text);
+  const used = meter(text);
   const checked = checkJson(stage, text);
   if ('block' in checked) {
     const { block } = checked;
     const payload = JSON.stringify(wire.errorBody({ status: block.status, message: block.message, code: block.code, warden: stage.wardenRecord(), requestId: stage.requestId }));
     res.writeHead(block.status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }).end(payload);
-    return { status: block.status, usage };
+    return { status: block.status, ...used };
   }
   res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(checked.body) }).end(checked.body);
-  return { status, usage };
+  return { status, ...used };
 }

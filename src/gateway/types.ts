@@ -159,6 +159,8 @@ export interface CompletionRecord {
   model?: string;
   /** Usage as the provider reported it; absent when the call never reached it or it reported none. */
   usage?: TokenUsage;
+  /** Tool calls the response made (counted for `loop_breaker` rules); absent when it made none. */
+  toolCalls?: number;
   /** Actual cost in USD from the usage; `null` when the usage or the model's price is unknown. */
   costUsd: number | null;
   /** The upstream answered this status (its own errors are passed through). */

@@ -3,7 +3,8 @@ import { Pool } from 'undici';
 import type { TokenUsage } from '../pricing/index.js';
 import { GatewayError } from './errors.js';
 import { findUsage } from './find-usage.js';
-import { relayCheckedJson } from './output-json.js';
+import { type Metered, relayCheckedJson } from './output-json.js';
+import { StreamUsage, replyUsage } from '../providers/response-usage.js';
 import type { OutputStage } from './output-stage.js';
 import { OutputStreamFilter } from './output-stream.js';
 import type { Route } from './routes.js';
@@ -66,6 +67,8 @@ export interface ForwardInput {
 export interface ForwardResult {
   status: number;
   usage: TokenUsage | undefined;
+  /** Tool calls the response made (OpenAI `tool_calls`, Anthropic `tool_use`), for the loop breaker. */
+  toolCalls?: number;
   stream: boolean;
   /** The reply was dropped (see `retryable`); nothing was written to the client. */
   discarded?: boolean;
@@ -139,7 +142,7 @@ async function forwardOnce(input: ForwardInput, res: ServerResponse, traceHeader
   }
   // Output stage: a checked JSON reply is read whole before its status is chosen (a block answers 403).
   if (input.output && ok && !stream) {
-    const checked = await relayCheckedJson(body, res, response.statusCode, out, route.wire, input.output, (text) => route.wire.usage(findUsage(text)));
+    const checked = await relayCheckedJson(body, res, response.statusCode, out, route.wire, input.output, (text) => meterJson(route, text));
     return { ...checked, stream };
   }
   res.writeHead(response.statusCode, out);
@@ -147,10 +150,11 @@ async function forwardOnce(input: ForwardInput, res: ServerResponse, traceHeader
   // JSON body's go out with its first chunk, in one write (a separate one cost ~6% of CPU).
   if (stream) res.flushHeaders();
 
-  let usage: TokenUsage | undefined;
+  let used: Metered = { usage: undefined, toolCalls: 0 };
   try {
-    if (stream) usage = await relaySse(body, res, input);
-    else usage = route.wire.usage(await relayJson(body, res, ok));
+    if (stream) used = await relaySse(body, res, input);
+    else if (ok) used = meterJson(route, await relayJson(body, res, ok));
+    else await relayJson(body, res, ok);
   } catch (err) {
     if (input.signal.aborted) throw err;
     const failure = err instanceof GatewayError ? err : upstreamFailure(err, target.upstream);
@@ -159,10 +163,31 @@ async function forwardOnce(input: ForwardInput, res: ServerResponse, traceHeader
     } else {
       res.destroy();
     }
-    return { status: response.statusCode, usage, stream };
+    return { status: response.statusCode, ...used, stream };
   }
   res.end();
-  return { status: response.statusCode, usage, stream };
+  return { status: response.statusCode, ...used, stream };
+}
+
+/** Tool calls appear under these keys only; a body without them is not parsed twice. */
+const TOOL_CALL_KEYS = ['"tool_calls"', '"tool_use"', '"function_call"'];
+
+function mentionsToolCalls(text: string): boolean {
+  return TOOL_CALL_KEYS.some((key) => text.includes(key));
+}
+
+/** Usage (read from the body's tail) and tool calls of a whole JSON answer. */
+function meterJson(route: ForwardInput['route'], text: string | undefined): Metered {
+  if (!text) return { usage: undefined, toolCalls: 0 };
+  let toolCalls = 0;
+  if (mentionsToolCalls(text)) {
+    try {
+      toolCalls = replyUsage(JSON.parse(text)).toolCalls;
+    } catch {
+      toolCalls = 0;
+    }
+  }
+  return { usage: route.wire.usage(findUsage(text)), toolCalls };
 }
 
 type Body = AsyncIterable<Buffer> & { pause?: () => void };
@@ -208,14 +233,24 @@ async function* translatedSse(source: Body, translator: StreamTranslator): Async
   if (tail) yield Buffer.from(tail);
 }
 
-async function relaySse(body: Body, res: ServerResponse, input: ForwardInput): Promise<TokenUsage | undefined> {
+async function relaySse(body: Body, res: ServerResponse, input: ForwardInput): Promise<Metered> {
   const { wire } = input.route;
   const splitter = new SseSplitter();
   const filter = input.output ? new OutputStreamFilter(input.output) : undefined;
+  const tools = new StreamUsage();
   let usage: TokenUsage | undefined;
+  const metered = (): Metered => ({ usage, toolCalls: tools.toolCalls });
   for await (const chunk of body) {
     let out = '';
     for (const event of splitter.push(chunk)) {
+      // Only events that mention a tool call are parsed for it.
+      if (mentionsToolCalls(event.data)) {
+        try {
+          tools.observe(JSON.parse(event.data));
+        } catch {
+          // Not JSON: nothing to count.
+        }
+      }
       // Parse only the events that can carry usage (not the `"usage":null` of every chunk); the rest are relayed untouched.
       if (event.data.includes('"usage"') && !event.data.includes('"usage":null')) {
         let data: unknown;
@@ -231,7 +266,7 @@ async function relaySse(body: Body, res: ServerResponse, input: ForwardInput): P
       const checked = filter ? filter.event(event) : { out: event.raw };
       if ('block' in checked) {
         res.write(out + wire.streamError({ status: checked.block.status, message: checked.block.message, code: checked.block.code, warden: input.output?.wardenRecord(), requestId: input.requestId }));
-        return usage;
+        return metered();
       }
       out += checked.out;
     }
@@ -242,18 +277,18 @@ async function relaySse(body: Body, res: ServerResponse, input: ForwardInput): P
   if (held) res.write('block' in held ? wire.streamError({ status: held.block.status, message: held.block.message, code: held.block.code, warden: input.output?.wardenRecord(), requestId: input.requestId }) : held.out);
   const rest = splitter.end();
   if (rest) res.write(rest);
-  return usage;
+  return metered();
 }
 
-/** Relays a JSON (or error) body as it arrives; returns the raw `usage` of a success. */
-async function relayJson(body: Body, res: ServerResponse, ok: boolean): Promise<unknown> {
+/** Relays a JSON (or error) body as it arrives; returns the text of a success. */
+async function relayJson(body: Body, res: ServerResponse, ok: boolean): Promise<string | undefined> {
   const chunks: Buffer[] = [];
   for await (const chunk of body) {
     if (ok) chunks.push(chunk);
     if (!res.write(chunk)) await drained(res);
   }
   if (!ok || !chunks.length) return undefined;
-  return findUsage(Buffer.concat(chunks).toString('utf8'));
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function drained(res: ServerResponse): Promise<void> {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { anthropicError, countTokens, messages } from './anthropic-mock.js';
 import { chatCompletions, embeddings, models, openAiError, responses } from './openai-mock.js';
 import { isObject } from './replies.js';
-import type { MockBehavior, MockReply, RecordedRequest } from './types.js';
+import type { MockBehavior, MockReply, MockToolCall, RecordedRequest } from './types.js';
 
 export interface MockUpstreamOptions {
   /** 0 (default) picks a free port. */
@@ -27,8 +27,8 @@ export interface MockUpstream {
   close(): Promise<void>;
 }
 
-/** `text`: the reply text a test asked for (`behavior.replyText`), else the handler echoes. */
-type Handler = (body: Record<string, unknown>, seq: number, reply: MockReply, text?: string) => void;
+/** `text`: the reply text a test asked for (`behavior.replyText`), else the handler echoes; `toolCall`: answer with it instead. */
+type Handler = (body: Record<string, unknown>, seq: number, reply: MockReply, text?: string, toolCall?: MockToolCall) => void;
 
 const ROUTES: Readonly<Record<string, { handler: Handler; format: 'openai' | 'anthropic' }>> = {
   'POST /v1/chat/completions': { handler: chatCompletions, format: 'openai' },
@@ -108,7 +108,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     };
     const body = isObject(recorded.body) ? recorded.body : {};
     const text = typeof behavior.replyText === 'function' ? behavior.replyText(body) : behavior.replyText;
-    route.handler(body, id, reply, text);
+    route.handler(body, id, reply, text, behavior.toolCall);
   };
 
   const server = createServer((req, res) => {

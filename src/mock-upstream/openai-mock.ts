@@ -1,5 +1,5 @@
 import { deltas, echoText, embedding, isObject, mockTokens, openAiModels, readPrompt } from './replies.js';
-import type { MockReply } from './types.js';
+import type { MockReply, MockToolCall } from './types.js';
 
 function sseData(data: unknown): string {
   return `data: ${JSON.stringify(data)}\n\n`;
@@ -10,12 +10,15 @@ function sseEvent(event: string, data: unknown): string {
 }
 
 /** `POST /v1/chat/completions`, JSON or SSE; the usage chunk only with `stream_options.include_usage`. */
-export function chatCompletions(body: Record<string, unknown>, seq: number, reply: MockReply, replyText?: string): void {
+export function chatCompletions(body: Record<string, unknown>, seq: number, reply: MockReply, replyText?: string, toolCall?: MockToolCall): void {
   const id = `chatcmpl-mock${seq}`;
   const created = Math.floor(Date.now() / 1000);
   const model = String(body.model ?? 'gpt-4o-mini');
   const { last, all } = readPrompt(body);
-  const text = replyText ?? echoText(last);
+  const args = toolCall ? JSON.stringify(toolCall.arguments) : '';
+  const text = toolCall ? args : (replyText ?? echoText(last));
+  const call = toolCall ? { id: `call_mock${seq}`, type: 'function' as const, function: { name: toolCall.name, arguments: args } } : undefined;
+  const finish = call ? 'tool_calls' : 'stop';
   const usage = { prompt_tokens: mockTokens(all), completion_tokens: mockTokens(text), total_tokens: mockTokens(all) + mockTokens(text), prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 } };
   if (body.stream !== true) {
     reply.json(200, {
@@ -23,7 +26,7 @@ export function chatCompletions(body: Record<string, unknown>, seq: number, repl
       object: 'chat.completion',
       created,
       model,
-      choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null, annotations: [] }, logprobs: null, finish_reason: 'stop' }],
+      choices: [{ index: 0, message: { role: 'assistant', content: call ? null : text, refusal: null, annotations: [], ...(call ? { tool_calls: [call] } : {}) }, logprobs: null, finish_reason: finish }],
       usage,
       service_tier: 'default',
       system_fingerprint: 'fp_mock',
@@ -33,8 +36,14 @@ export function chatCompletions(body: Record<string, unknown>, seq: number, repl
   const includeUsage = isObject(body.stream_options) && body.stream_options.include_usage === true;
   const base = { id, object: 'chat.completion.chunk', created, model, system_fingerprint: 'fp_mock', ...(includeUsage ? { usage: null } : {}) };
   const events = [sseData({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }] })];
-  for (const piece of deltas(text)) events.push(sseData({ ...base, choices: [{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null }] }));
-  events.push(sseData({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] }));
+  if (call) {
+    // The call's id and name first, then its arguments in pieces, as OpenAI streams them.
+    events.push(sseData({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, ...call, function: { name: call.function.name, arguments: '' } }] }, logprobs: null, finish_reason: null }] }));
+    for (const piece of deltas(args)) events.push(sseData({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: piece } }] }, logprobs: null, finish_reason: null }] }));
+  } else {
+    for (const piece of deltas(text)) events.push(sseData({ ...base, choices: [{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null }] }));
+  }
+  events.push(sseData({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: finish }] }));
   if (includeUsage) events.push(sseData({ ...base, choices: [], usage }));
   events.push('data: [DONE]\n\n');
   reply.sse(events);

@@ -24,6 +24,17 @@ export interface MockBehavior {
    * `undefined` to echo. Lets a test play an LLM classifier (`INJECTION`, `BENIGN`).
    */
   replyText?: string | ((body: Record<string, unknown>) => string | undefined);
+  /**
+   * Chat and messages calls answer with this one tool call instead of text (OpenAI
+   * `tool_calls` / Anthropic `tool_use`, JSON and SSE), as an agent's model would.
+   */
+  toolCall?: MockToolCall;
+}
+
+/** A tool call the mock makes: the function's name and its arguments. */
+export interface MockToolCall {
+  name: string;
+  arguments: Record<string, unknown>;
 }
 
 export interface MockReply {

@@ -4,7 +4,7 @@ import type { PricingPort } from '../engine/context.js';
 import type { Decision } from '../engine/types.js';
 import { estimateCostUsd, type TokenUsage } from '../pricing/index.js';
 import { PolicyViolationError } from './policy-violation-error.js';
-import { StreamUsage, replyUsage } from './response-usage.js';
+import { StreamUsage, replyUsage } from '../providers/response-usage.js';
 
 export interface MeterSettings {
   counters: CounterStore;
