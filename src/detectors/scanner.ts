@@ -161,8 +161,19 @@ export function compileScanner(config: ScannerConfig = {}): Scanner {
     for (const idx of hits) {
       const c = compiled[idx] as Compiled;
       const { rec, locate } = c;
+      const { anchor } = rec;
       locate.lastIndex = 0;
-      for (let m = locate.exec(text); m !== null; m = locate.exec(text)) {
+      // With an anchor, each search starts just before the next anchor character: no match
+      // can start earlier, and the text before it is not walked again.
+      const next = (): RegExpExecArray | null => {
+        if (anchor) {
+          const at = text.indexOf(anchor.char, locate.lastIndex);
+          if (at < 0) return null;
+          locate.lastIndex = Math.max(locate.lastIndex, at - anchor.reach);
+        }
+        return locate.exec(text);
+      };
+      for (let m = next(); m !== null; m = next()) {
         if (m[0].length === 0) {
           locate.lastIndex++;
           continue;

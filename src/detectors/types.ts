@@ -71,6 +71,12 @@ export interface Recognizer {
   readonly validate?: (m: MatchInfo) => boolean | number;
   /** Minimum Shannon entropy (bits per char) of the value. */
   readonly minEntropy?: number;
+  /**
+   * Every match contains this character at most `reach` characters after its start (the
+   * `@` of an email): locating starts that far before the next one instead of walking the
+   * whole text. Only a speed-up: the matches are the same.
+   */
+  readonly anchor?: { readonly char: string; readonly reach: number };
   /** On rejection, retry from the next word of the match ("Yesterday Maria Lopez"). */
   readonly retryNextWord?: boolean;
   /** Not active unless the entity is named in the config (URL, PERSON, ...). */

@@ -25,14 +25,36 @@ export function phone(m: MatchInfo): boolean | number {
   if (DATE_PREFIX.test(main) || m.text[m.end] === ':') return false;
   // A bare run of digits without grouping is more often an id than a phone number.
   const grouped = /[\s().-]/.test(main) || main.startsWith('+');
-  if (main.startsWith('+')) {
-    const p = parsePhoneNumberFromString(main);
-    if (!p) return false;
-    if (p.isValid()) return 0.75;
-    return p.isPossible() ? 0.55 : false;
-  }
+  if (main.startsWith('+')) return parsed(main, international);
   // National formats: only the North American layout is distinctive enough to parse;
   // anything else is left to context words, which also keeps code and tables cheap.
-  if (NANP_LAYOUT.test(main)) return parsePhoneNumberFromString(main, 'US')?.isValid() ? 0.6 : 0.3;
+  if (NANP_LAYOUT.test(main)) return parsed(main, northAmerican);
   return grouped ? 0.25 : 0.15;
+}
+
+function international(main: string): number | false {
+  const p = parsePhoneNumberFromString(main);
+  if (!p) return false;
+  if (p.isValid()) return 0.75;
+  return p.isPossible() ? 0.55 : false;
+}
+
+function northAmerican(main: string): number {
+  return parsePhoneNumberFromString(main, 'US')?.isValid() ? 0.6 : 0.3;
+}
+
+// libphonenumber's parse is most of a phone check, and a conversation repeats its numbers
+// in every call: verdicts are kept per number (a pure function of it), a bounded few.
+const VERDICTS_KEPT = 4096;
+const verdicts = new Map<string, number | false>();
+
+function parsed(main: string, verdictOf: (main: string) => number | false): number | false {
+  const key = `${verdictOf === international ? '+' : 'n'}${main}`;
+  let verdict = verdicts.get(key);
+  if (verdict === undefined) {
+    if (verdicts.size >= VERDICTS_KEPT) verdicts.clear();
+    verdict = verdictOf(main);
+    verdicts.set(key, verdict);
+  }
+  return verdict;
 }

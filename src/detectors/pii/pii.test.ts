@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileScanner } from '../scanner.js';
-import { PII_ENTITIES } from './recognizers.js';
+import { PII_ENTITIES, PII_RECOGNIZERS } from './recognizers.js';
 
 const scanner = compileScanner({
   pii: { entities: PII_ENTITIES },
@@ -86,4 +86,27 @@ describe('PII recognizers', () => {
   it('does not flag plain prose', () => {
     expect(found('The quarterly report shows revenue grew 12% to 4.5 million in 2024.')).toEqual([]);
   });
+});
+
+describe('email locating from the @ (anchor)', () => {
+  // The scanner starts each search at most 64 characters before the next `@`; the spans
+  // must be exactly those of the pattern run over the whole text.
+  const email = PII_RECOGNIZERS.find((r) => r.id === 'email');
+  const scanner = compileScanner({ pii: { entities: ['EMAIL'] } });
+  const local64 = 'a'.repeat(64);
+  const texts = [
+    'write to jane.roe@mail.example.com today',
+    '@start then bob@example.org, and x@y.io; not-an-email@ then ann@example.com',
+    `${local64}@example.com and ${local64}b@example.com and ${'c'.repeat(70)}.d@example.com`,
+    `${'word '.repeat(40)}@ lonely at sign, later ${'e'.repeat(30)}@example.net`,
+    'a@b.co@c.org first.last+tag@sub.domain.example.travel',
+  ];
+  for (const text of texts) {
+    it(`finds what the pattern finds in: ${text.slice(0, 40)}...`, () => {
+      const expected = [...text.matchAll(new RegExp(email?.pattern as string, 'g'))].map((m) => [m.index, m.index + m[0].length]);
+      const found = scanner.scan([text]).filter((f) => f.entity === 'EMAIL').map((f) => [f.start, f.end]);
+      expect(found).toEqual(expected);
+      expect(found.length).toBeGreaterThan(0);
+    });
+  }
 });

@@ -14,6 +14,8 @@ export const PII_RECOGNIZERS: readonly Recognizer[] = [
     id: 'email',
     entity: 'EMAIL',
     pattern: '\\b[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,24}\\b',
+    // The local part is at most 64 characters, so the `@` is at most 64 after the start.
+    anchor: { char: '@', reach: 64 },
     score: 0.9,
   }),
   pii({
