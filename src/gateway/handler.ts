@@ -281,7 +281,16 @@ export class GatewayHandler {
     req.socket.setKeepAlive(true, 30_000);
     req.socket.setTimeout(0);
     const started = this.now();
-    const approval = await gate.hold({ decision, tenant: auth.tenant, route: route.id, model: exchange.record.model, signal });
+    let approval;
+    try {
+      approval = await gate.hold({ decision, tenant: auth.tenant, route: route.id, model: exchange.record.model, signal });
+    } catch (err) {
+      if (err instanceof GatewayError) throw err;
+      // The approval could not be recorded (its store is unreachable): transient, and the
+      // call was not sent; the SDKs retry a 503 on their own.
+      this.logger.warn({ requestId: exchange.record.requestId, err: (err as Error).message }, 'approval could not be recorded');
+      throw new GatewayError(503, 'store_unavailable', 'Warden could not record the approval request; try again', null, { 'retry-after': '1' });
+    }
     exchange.record.approval = { id: approval.id, status: approval.status, waitedMs: this.now() - started, ...(approval.decidedBy ? { decidedBy: approval.decidedBy } : {}) };
     exchange.headers['x-warden-approval-id'] = approval.id;
     if (approval.status === 'approved') return true;

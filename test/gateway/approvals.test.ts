@@ -5,6 +5,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ApprovalGate } from '../../src/approvals/approval-gate.js';
 import type { Approval } from '../../src/approvals/types.js';
+import { MemoryApprovalQueue } from '../../src/approvals/memory-approval-queue.js';
 import { webhookSignature } from '../../src/approvals/webhooks.js';
 import { type Stack, startStack } from './harness.js';
 
@@ -212,6 +213,21 @@ describe('human approval of escalated calls', () => {
     expect((await admin('/api/v1/approvals/apr_nope/approve', { method: 'POST' })).status).toBe(404);
     expect((await admin('/api/v1/approvals?status=maybe')).status).toBe(400);
     expect((await admin('/api/v1/approvals/apr_x/approve', { method: 'POST', body: '{"reason": 5}' })).status).toBe(400);
+  });
+
+  it('answers 503 store_unavailable, and calls nothing upstream, when the approval cannot be recorded', async () => {
+    const down = new MemoryApprovalQueue();
+    down.add = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+    const broken = await startStack({ adminToken: ADMIN, approvalQueue: down });
+    try {
+      const err = await rejection(broken.openai.chat.completions.create(bigJob));
+      expect(err.status).toBe(503);
+      expect(err.code).toBe('store_unavailable');
+      expect(err.message).not.toContain('ECONNREFUSED');
+      expect(broken.mock.requests).toHaveLength(0);
+    } finally {
+      await broken.close();
+    }
   });
 
   it('answers 403 admin_disabled without a configured admin token, and escalations stay 403', async () => {
