@@ -17,7 +17,8 @@ const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 const MAIN = join(ROOT, 'src/cli/main.ts');
 const ADMIN = 'wdn_sigkill_admin_token_0123456789';
 const CONCURRENCY = 32;
-const LOAD_MS = 1500;
+/** The process is killed once this many responses were delivered, with more in flight. */
+const DELIVERED_BEFORE_KILL = 60;
 
 let mock: MockUpstream;
 beforeAll(async () => {
@@ -47,6 +48,10 @@ describe('gateway SIGKILL under load', () => {
 
     const delivered: string[] = [];
     let stopping = false;
+    let enough: () => void = () => undefined;
+    const loaded = new Promise<void>((resolve) => {
+      enough = resolve;
+    });
     const worker = async (w: number): Promise<void> => {
       for (let i = 0; !stopping; i++) {
         try {
@@ -57,19 +62,23 @@ describe('gateway SIGKILL under load', () => {
           });
           await res.text();
           if (res.status === 200) delivered.push(res.headers.get('x-request-id') as string);
+          if (delivered.length >= DELIVERED_BEFORE_KILL) enough();
         } catch {
           return;
         }
       }
     };
     const workers = Array.from({ length: CONCURRENCY }, (_v, w) => worker(w));
-    await new Promise((r) => setTimeout(r, LOAD_MS));
+    const died = once(child, 'exit').then(() => {
+      if (!stopping) throw new Error(`warden serve exited under load:\n${out}`);
+    });
+    await Promise.race([loaded, died]);
     const exited = once(child, 'exit');
     child.kill('SIGKILL');
     stopping = true;
     await exited;
     await Promise.all(workers);
-    expect(delivered.length).toBeGreaterThan(50);
+    expect(delivered.length).toBeGreaterThanOrEqual(DELIVERED_BEFORE_KILL);
 
     const store = await openSqliteStore({ path: join(cwd, '.warden', 'warden.db') });
     try {

@@ -38,11 +38,20 @@ describe('GET /healthz and /readyz', () => {
   // The gateway's clock, moved forward by the test instead of waiting for the readiness cache.
   let elapsedMs = 0;
   const counters = createMemoryCounterStore();
+  let storePings = 0;
   beforeAll(async () => {
     stack = await startStack({
       now: () => Date.now() + elapsedMs,
       counters,
-      health: [{ name: 'store', ping: async () => { if (!storeUp) throw new Error('down'); } }],
+      health: [
+        {
+          name: 'store',
+          ping: async () => {
+            storePings++;
+            if (!storeUp) throw new Error('down');
+          },
+        },
+      ],
     });
   });
   afterAll(() => stack.close());
@@ -53,20 +62,16 @@ describe('GET /healthz and /readyz', () => {
     expect(await res.json()).toEqual({ status: 'ok' });
   });
 
-  it('is ready when counters, store and policies are, answers fast from the cache, and reports a failed component', async () => {
+  it('is ready when counters, store and policies are, answers from the cache, and reports a failed component', async () => {
     const res = await fetch(`${stack.gateway.url}/readyz`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: 'ready', checks: { counters: 'up', store: 'up', policies: 'up' } });
     expect(res.headers.get('x-request-id')).toMatch(/^req_/);
 
-    const times: number[] = [];
-    for (let i = 0; i < 20; i++) {
-      const t0 = performance.now();
-      await (await fetch(`${stack.gateway.url}/readyz`)).text();
-      times.push(performance.now() - t0);
-    }
-    times.sort((a, b) => a - b);
-    expect(times[10]).toBeLessThan(10);
+    // Probes are cached: twenty more readiness checks within the cache period ping nothing.
+    const pings = storePings;
+    for (let i = 0; i < 20; i++) expect((await fetch(`${stack.gateway.url}/readyz`)).status).toBe(200);
+    expect(storePings).toBe(pings);
 
     const { samples } = await scrape(stack.gateway.url);
     expect(value(samples, 'warden_component_up', { component: 'counters' })).toBe(1);
