@@ -15,6 +15,7 @@ import type { Approval } from '../../src/approvals/types.js';
 import type { DecisionRecord } from '../../src/engine/decision-record.js';
 import { type Delivery, type WebhookReceiver, startWebhookReceiver } from '../fixtures/webhook-receiver.js';
 import { type AdminStack, OPERATOR_TOKEN, startAdminStack } from './admin-harness.js';
+import { rejection } from '../fixtures/rejection.js';
 
 const TIMEOUT_MS = 2_000;
 
@@ -53,15 +54,6 @@ async function holdOnA(content: string): Promise<{ id: string; call: Promise<Ope
   return { id: approval.id, call };
 }
 
-async function failure(promise: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as InstanceType<typeof OpenAI.APIError>;
-  }
-  throw new Error('expected the call to fail');
-}
-
 /** Every webhook delivery about approval `id`, once both gateways have sent what they had to. */
 async function announced(id: string): Promise<Delivery[]> {
   await Promise.all([gateOf(a).flush(), gateOf(b).flush()]);
@@ -96,7 +88,7 @@ describe('approvals shared by two gateways on one store', () => {
     const { id, call } = await holdOnA('reject me');
     const rejected = await b.api('POST', `/api/v1/approvals/${id}/reject`, OPERATOR_TOKEN, { reason: 'too expensive' });
     expect(rejected.status).toBe(200);
-    const err = await failure(call);
+    const err = await rejection(call);
     expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
     expect(err.code).toBe('approval_rejected');
     expect(err.message).toContain('too expensive');
@@ -117,7 +109,7 @@ describe('approvals shared by two gateways on one store', () => {
       if (viaA.status === 200) {
         expect((await call).choices[0]?.message.content).toBe(`Echo: race ${round}`);
       } else {
-        expect((await failure(call)).code).toBe('approval_rejected');
+        expect((await rejection(call)).code).toBe('approval_rejected');
       }
       const events = (await announced(id)).map((d) => d.json.event);
       expect(events).toEqual(['approval.requested', viaA.status === 200 ? 'approval.approved' : 'approval.rejected']);
@@ -126,7 +118,7 @@ describe('approvals shared by two gateways on one store', () => {
 
   it('a timeout settles once, on the gateway holding the call, and B sees it expired', async () => {
     const { id, call } = await holdOnA('nobody decides');
-    const err = await failure(call);
+    const err = await rejection(call);
     expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
     expect(err.code).toBe('approval_timeout');
     const expired = await b.api('GET', '/api/v1/approvals?status=expired', OPERATOR_TOKEN);

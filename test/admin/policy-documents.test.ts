@@ -1,46 +1,23 @@
 // Named policy documents: versions, diff, rollback, validate, delete, dry run; live effect
 // at the gateway; remote config for SDKs with ETag.
-import { EventEmitter, once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhookSignature } from '../../src/approvals/webhooks.js';
+import { type Delivery, type WebhookReceiver, startWebhookReceiver } from '../fixtures/webhook-receiver.js';
 import { type AdminStack, OPERATOR_TOKEN as TOKEN, startAdminStack } from './admin-harness.js';
 
 let stack: AdminStack;
 let key: string;
-interface Delivery {
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-const hooks: Delivery[] = [];
-const arrivals = new EventEmitter();
-const hookServer = createServer((req, res) => {
-  let body = '';
-  req.on('data', (d) => (body += d));
-  req.on('end', () => {
-    hooks.push({ headers: req.headers, body });
-    arrivals.emit('delivery');
-    res.end('ok');
-  });
-});
-
-/** Resolves with webhook delivery number `index` (from 0) once it has arrived. */
-async function delivery(index: number): Promise<Delivery> {
-  while (hooks.length <= index) await once(arrivals, 'delivery');
-  return hooks[index] as Delivery;
-}
+let hooks: WebhookReceiver;
 
 beforeAll(async () => {
-  await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', r));
-  const port = (hookServer.address() as AddressInfo).port;
-  stack = await startAdminStack({ webhooks: [{ url: `http://127.0.0.1:${port}/hook`, format: 'json', secret: 'a-webhook-secret-of-16+' }] });
+  hooks = await startWebhookReceiver();
+  stack = await startAdminStack({ webhooks: [{ url: `${hooks.url}/hook`, format: 'json', secret: 'a-webhook-secret-of-16+' }] });
   key = (await stack.api('POST', '/api/v1/keys', TOKEN, { name: 'docs', environment: 'development' })).json.key;
 });
 afterAll(async () => {
   await stack.close();
-  hookServer.close();
+  await hooks.close();
 });
 
 const DEV_RESTRICTIONS = {
@@ -133,9 +110,9 @@ describe('policy documents', () => {
     await stack.api('PUT', '/api/v1/policies/approved_models', TOKEN, { config: { models: ['gpt-4o-mini'] } });
     const res = await stack.api('POST', '/api/v1/events', key, { events: [{ model: 'gpt-5', input_tokens: 5, output_tokens: 5 }] });
     expect(res.json.violations).toHaveLength(1);
-    const hook = await delivery(0);
-    expect(JSON.parse(hook.body)).toMatchObject({ event: 'violation.created', violation: { policy: 'approved_models', org: 'default' } });
-    expect(hook.headers['x-warden-signature']).toBe(webhookSignature('a-webhook-secret-of-16+', hook.headers['x-warden-timestamp'] as string, hook.body));
+    const [hook] = (await hooks.received(1)) as [Delivery];
+    expect(hook.json).toMatchObject({ event: 'violation.created', violation: { policy: 'approved_models', org: 'default' } });
+    expect(hook.headers['x-warden-signature']).toBe(webhookSignature('a-webhook-secret-of-16+', hook.headers['x-warden-timestamp'] as string, hook.raw));
     await stack.api('PUT', '/api/v1/policies/approved_models', TOKEN, { config: { models: [] } });
   });
 });

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type MockUpstream, startMockUpstream } from '../../src/mock-upstream/index.js';
 import { type ServeProcess, startServe, stopServe } from '../fixtures/serve-process.js';
 import { type Delivery, type WebhookReceiver, startWebhookReceiver } from '../fixtures/webhook-receiver.js';
+import { rejection } from '../fixtures/rejection.js';
 
 const ADMIN = 'wdn_two_process_approvals_token_01';
 const databaseUrl = process.env.DATABASE_URL;
@@ -18,15 +19,6 @@ const databaseUrl = process.env.DATABASE_URL;
 async function api(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-}
-
-async function failure(promise: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as InstanceType<typeof OpenAI.APIError>;
-  }
-  throw new Error('expected the call to fail');
 }
 
 if (!databaseUrl) {
@@ -132,7 +124,7 @@ describe.skipIf(!databaseUrl)('approvals across two warden serve processes on on
     const { id, call } = await holdOnA('reject me across processes');
     const rejected = await api(b.url, 'POST', `/api/v1/approvals/${id}/reject`, { reason: 'not this quarter' });
     expect(rejected.status).toBe(200);
-    const err = await failure(call);
+    const err = await rejection(call);
     expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
     expect(err.code).toBe('approval_rejected');
     expect(err.message).toContain('not this quarter');
@@ -146,7 +138,7 @@ describe.skipIf(!databaseUrl)('approvals across two warden serve processes on on
     expect([viaA.status, viaB.status].sort()).toEqual([200, 409]);
     expect((viaA.status === 409 ? viaA : viaB).json).toMatchObject({ error: { code: 'already_decided' } });
     if (viaA.status === 200) expect((await call).choices[0]?.message.content).toBe('Echo: race across processes');
-    else expect((await failure(call)).code).toBe('approval_rejected');
+    else expect((await rejection(call)).code).toBe('approval_rejected');
     const winner = viaA.status === 200 ? 'approval.approved' : 'approval.rejected';
     await hooks.received(1, (d) => about(id)(d) && d.json.event === winner);
     // The loser announced nothing.

@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEV_KEY, type Stack, UPSTREAM_ANTHROPIC_KEY, startStack } from './harness.js';
+import { rejection } from '../fixtures/rejection.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -12,15 +13,6 @@ afterAll(async () => {
 beforeEach(() => {
   stack.mock.reset();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('gateway with the official @anthropic-ai/sdk', () => {
   it('relays an allowed message with the server key and reports usage', async () => {
@@ -41,7 +33,7 @@ describe('gateway with the official @anthropic-ai/sdk', () => {
   });
 
   it('blocks with PermissionDeniedError naming the rule, and the upstream receives nothing', async () => {
-    const err = await rejection(stack.anthropic.messages.create({ model: 'claude-opus-4-1', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }));
+    const err = await rejection<unknown>(stack.anthropic.messages.create({ model: 'claude-opus-4-1', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }));
     expect(err).toBeInstanceOf(Anthropic.PermissionDeniedError);
     const body = (err as InstanceType<typeof Anthropic.APIError>).error as { type: string; error: { type: string; message: string }; warden: Record<string, unknown> };
     expect(body.type).toBe('error');
@@ -52,7 +44,7 @@ describe('gateway with the official @anthropic-ai/sdk', () => {
   });
 
   it('blocks a content_filter match in a content block', async () => {
-    const err = await rejection(
+    const err = await rejection<unknown>(
       stack.anthropic.messages.create({ model: 'claude-3-5-haiku-latest', max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'text', text: 'print the api_key' }] }] }),
     );
     expect(err).toBeInstanceOf(Anthropic.PermissionDeniedError);
@@ -108,11 +100,11 @@ describe('gateway with the official @anthropic-ai/sdk', () => {
 
   it('raises AuthenticationError for a wrong key and BadRequestError for a bad body', async () => {
     const wrong = new Anthropic({ baseURL: stack.gateway.url, apiKey: 'nope', maxRetries: 0 });
-    const auth = await rejection(wrong.messages.create({ model: 'claude-3-5-haiku-latest', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }));
+    const auth = await rejection<unknown>(wrong.messages.create({ model: 'claude-3-5-haiku-latest', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }));
     expect(auth).toBeInstanceOf(Anthropic.AuthenticationError);
     expect(((auth as InstanceType<typeof Anthropic.APIError>).error as { error: { type: string } }).error.type).toBe('authentication_error');
 
-    const bad = await rejection(stack.anthropic.messages.create({ model: 'claude-3-5-haiku-latest', max_tokens: 10, messages: [{ role: 'robot', content: 'hi' }] as never }));
+    const bad = await rejection<unknown>(stack.anthropic.messages.create({ model: 'claude-3-5-haiku-latest', max_tokens: 10, messages: [{ role: 'robot', content: 'hi' }] as never }));
     expect(bad).toBeInstanceOf(Anthropic.BadRequestError);
     expect(((bad as InstanceType<typeof Anthropic.APIError>).error as { error: { type: string; param: string } }).error).toMatchObject({ type: 'invalid_request_error', param: 'messages[0].role' });
     expect(stack.mock.requests).toHaveLength(0);

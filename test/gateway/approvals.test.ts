@@ -1,54 +1,20 @@
-import { EventEmitter, once } from 'node:events';
-import { type IncomingMessage, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ApprovalGate } from '../../src/approvals/approval-gate.js';
 import type { Approval } from '../../src/approvals/types.js';
 import { MemoryApprovalQueue } from '../../src/approvals/memory-approval-queue.js';
 import { webhookSignature } from '../../src/approvals/webhooks.js';
+import { type Delivery, type WebhookReceiver, startWebhookReceiver } from '../fixtures/webhook-receiver.js';
 import { type Stack, startStack } from './harness.js';
+import { rejection } from '../fixtures/rejection.js';
 
 const ADMIN = 'adm_test_token_0123456789';
 
-interface Delivery {
-  path: string;
-  headers: IncomingMessage['headers'];
-  raw: string;
-  json: Record<string, unknown>;
-}
-
 let stack: Stack;
-let hooks: { url: string; deliveries: Delivery[]; received(count: number): Promise<void>; close(): Promise<void> };
-
-async function startHookServer(): Promise<typeof hooks> {
-  const deliveries: Delivery[] = [];
-  const arrived = new EventEmitter();
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      deliveries.push({ path: req.url ?? '', headers: req.headers, raw, json: JSON.parse(raw) as Record<string, unknown> });
-      res.writeHead(200).end('ok');
-      arrived.emit('delivery');
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    deliveries,
-    /** Resolves once `count` deliveries arrived (since the last reset). */
-    async received(count) {
-      while (deliveries.length < count) await once(arrived, 'delivery');
-    },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
+let hooks: WebhookReceiver;
 
 beforeAll(async () => {
-  hooks = await startHookServer();
+  hooks = await startWebhookReceiver();
   stack = await startStack({
     adminToken: ADMIN,
     approvals: {
@@ -92,15 +58,6 @@ function released(id: string): Promise<Approval> {
     };
     gate().on('released', onReleased);
   });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as InstanceType<typeof OpenAI.APIError>;
-  }
-  throw new Error('expected the call to fail');
 }
 
 const bigJob = { model: 'gpt-4.1', messages: [{ role: 'user' as const, content: 'a confidential prompt about the merger' }] };

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FailoverOptions } from '../../src/gateway/failover.js';
 import { type MockUpstream, startMockUpstream } from '../../src/mock-upstream/index.js';
 import { type Stack, UPSTREAM_OPENAI_KEY, startStack } from './harness.js';
+import { rejection } from '../fixtures/rejection.js';
 
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -42,15 +43,6 @@ async function setup(failover: Partial<FailoverOptions> = {}, primaryUrl?: strin
 
 const ask = (stack: Stack, extra: Record<string, unknown> = {}) =>
   stack.openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], ...extra } as never).withResponse() as unknown as Promise<{ data: OpenAI.ChatCompletion; response: Response }>;
-
-async function rejection(promise: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as InstanceType<typeof OpenAI.APIError>;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('provider failover', () => {
   it('fails over to the next upstream and reports every attempt', async () => {

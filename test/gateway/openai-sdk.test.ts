@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEV_KEY, type Stack, UPSTREAM_OPENAI_KEY, startStack } from './harness.js';
+import { rejection } from '../fixtures/rejection.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -12,15 +13,6 @@ afterAll(async () => {
 beforeEach(() => {
   stack.mock.reset();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('gateway with the official openai SDK', () => {
   it('relays an allowed chat completion and reports its usage and cost', async () => {
@@ -47,7 +39,7 @@ describe('gateway with the official openai SDK', () => {
   });
 
   it('blocks a model outside the allowlist with PermissionDeniedError, and the upstream receives nothing', async () => {
-    const err = await rejection(stack.openai.chat.completions.create({ model: 'gpt-5-pro', messages: [{ role: 'user', content: 'hi' }] }));
+    const err = await rejection<unknown>(stack.openai.chat.completions.create({ model: 'gpt-5-pro', messages: [{ role: 'user', content: 'hi' }] }));
     expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
     const apiError = err as InstanceType<typeof OpenAI.PermissionDeniedError>;
     expect(apiError.status).toBe(403);
@@ -62,7 +54,7 @@ describe('gateway with the official openai SDK', () => {
   });
 
   it('blocks a content_filter match without echoing anything but the pattern', async () => {
-    const err = await rejection(stack.openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'my api_key is 12345' }] }));
+    const err = await rejection<unknown>(stack.openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'my api_key is 12345' }] }));
     expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
     const body = (err as InstanceType<typeof OpenAI.APIError>).error as { warden: Record<string, unknown> };
     expect(body.warden).toMatchObject({ rule: 'no_api_keys', reason: 'Pattern matched: api_key' });
@@ -71,7 +63,7 @@ describe('gateway with the official openai SDK', () => {
   });
 
   it('answers an escalation with approval_required (403) until approvals exist', async () => {
-    const err = await rejection(stack.openai.chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'big job' }] }));
+    const err = await rejection<unknown>(stack.openai.chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'big job' }] }));
     expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
     expect((err as InstanceType<typeof OpenAI.APIError>).code).toBe('approval_required');
     expect(stack.mock.requests).toHaveLength(0);
@@ -165,7 +157,7 @@ describe('gateway with the official openai SDK', () => {
 
   it('raises AuthenticationError for a wrong or missing key', async () => {
     const wrong = new OpenAI({ baseURL: `${stack.gateway.url}/v1`, apiKey: 'wk_not_a_key', maxRetries: 0 });
-    const err = await rejection(wrong.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }));
+    const err = await rejection<unknown>(wrong.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }));
     expect(err).toBeInstanceOf(OpenAI.AuthenticationError);
     expect(JSON.stringify((err as InstanceType<typeof OpenAI.APIError>).error)).not.toContain('wk_not_a_key');
     const missing = await fetch(`${stack.gateway.url}/v1/chat/completions`, { method: 'POST', body: '{}' });
@@ -175,7 +167,7 @@ describe('gateway with the official openai SDK', () => {
   });
 
   it('raises BadRequestError with the param for a wrong type', async () => {
-    const err = await rejection(stack.openai.chat.completions.create({ model: 'gpt-4o-mini', messages: 'hello' as never }));
+    const err = await rejection<unknown>(stack.openai.chat.completions.create({ model: 'gpt-4o-mini', messages: 'hello' as never }));
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect((err as InstanceType<typeof OpenAI.APIError>).param).toBe('messages');
     expect(stack.mock.requests).toHaveLength(0);
@@ -183,7 +175,7 @@ describe('gateway with the official openai SDK', () => {
 
   it('passes an upstream error through in the wire format', async () => {
     stack.mock.behavior = { failStatus: 500 };
-    const err = await rejection(stack.openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }));
+    const err = await rejection<unknown>(stack.openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }));
     expect(err).toBeInstanceOf(OpenAI.InternalServerError);
     expect((err as InstanceType<typeof OpenAI.APIError>).message).toContain('mock upstream failure 500');
   });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { compilePolicies } from '../../src/engine/engine.js';
 import type { PolicySet } from '../../src/engine/policy-set.js';
 import { type Stack, startStack } from './harness.js';
+import { rejection } from '../fixtures/rejection.js';
 
 const EMAIL = 'jane.roe@mail.example.com';
 /** A PEM header: the mock streams it word by word, so it arrives split across SSE events. */
@@ -30,21 +31,12 @@ beforeEach(() => {
   stack.mock.behavior = { chunkDelayMs: 2 };
 });
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the call to fail');
-}
-
 const upstreamText = () => JSON.stringify(stack.mock.requests.map((r) => r.body));
 
 describe('input rules at the gateway', () => {
   it('blocks PII before the upstream is reached, without echoing it', async () => {
     use([{ type: 'pii' }]);
-    const err = await rejection(stack.openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: `mail ${EMAIL}` }] }));
+    const err = await rejection<unknown>(stack.openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: `mail ${EMAIL}` }] }));
     expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
     const apiError = err as InstanceType<typeof OpenAI.PermissionDeniedError>;
     expect(apiError.code).toBe('pii_detected');
@@ -120,7 +112,7 @@ describe('output rules on streams', () => {
     use([{ type: 'secrets', apply_to: ['output'] }]);
     const stream = await stack.openai.chat.completions.create({ model: MODEL, stream: true, messages: [{ role: 'user', content: PEM }] });
     let text = '';
-    const err = await rejection(
+    const err = await rejection<unknown>(
       (async () => {
         for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
       })(),
@@ -135,7 +127,7 @@ describe('output rules on streams', () => {
     const stream = stack.anthropic.messages.stream({ model: CLAUDE, max_tokens: 50, messages: [{ role: 'user', content: PEM }] });
     let text = '';
     stream.on('text', (t) => (text += t));
-    const err = await rejection(stream.finalMessage());
+    const err = await rejection<unknown>(stream.finalMessage());
     expect(err).toBeInstanceOf(Anthropic.APIError);
     expect(String((err as Error).message)).toContain('secret_detected');
     expect(text).not.toContain('PRIVATE');
@@ -155,7 +147,7 @@ describe('output rules on JSON responses', () => {
 
   it('answers a 403 in the caller format when an output rule blocks a JSON reply', async () => {
     use([{ type: 'secrets', apply_to: ['output'] }]);
-    const err = await rejection(stack.anthropic.messages.create({ model: CLAUDE, max_tokens: 50, messages: [{ role: 'user', content: PEM }] }));
+    const err = await rejection<unknown>(stack.anthropic.messages.create({ model: CLAUDE, max_tokens: 50, messages: [{ role: 'user', content: PEM }] }));
     expect(err).toBeInstanceOf(Anthropic.PermissionDeniedError);
     const body = JSON.stringify((err as InstanceType<typeof Anthropic.PermissionDeniedError>).error);
     expect(body).toContain('secret_detected');

@@ -3,6 +3,7 @@ import { type OpenAIProvider, createOpenAI } from '@ai-sdk/openai';
 import { APICallError, generateText, streamText } from 'ai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEV_KEY, type Stack, UPSTREAM_ANTHROPIC_KEY, UPSTREAM_OPENAI_KEY, startStack } from './harness.js';
+import { rejection } from '../fixtures/rejection.js';
 
 let stack: Stack;
 let openai: OpenAIProvider;
@@ -19,15 +20,6 @@ afterAll(async () => {
 beforeEach(() => {
   stack.mock.reset();
 });
-
-async function rejection(promise: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** Drains a stream and returns the error it carried (streamText reports errors as stream parts, not by throwing). */
 async function streamError(result: { fullStream: AsyncIterable<{ type: string; error?: unknown }> }): Promise<unknown> {
@@ -94,7 +86,7 @@ describe('gateway with the Vercel AI SDK, OpenAI provider', () => {
   });
 
   it('a content_filter block rejects generateText with APICallError 403 naming the rule; nothing reaches the upstream', async () => {
-    const err = await rejection(generateText({ model: openai.chat('gpt-4o-mini'), prompt: 'my api_key is 12345', maxRetries: 0 }));
+    const err = await rejection<unknown>(generateText({ model: openai.chat('gpt-4o-mini'), prompt: 'my api_key is 12345', maxRetries: 0 }));
     expectPolicyBlock(err, 'no_api_keys');
     const apiError = err as APICallError;
     expect(apiError.responseBody).toContain('Pattern matched: api_key');
@@ -106,7 +98,7 @@ describe('gateway with the Vercel AI SDK, OpenAI provider', () => {
     const err = await streamError(streamText({ model: openai.chat('gpt-5-pro'), prompt: 'hi', maxRetries: 0, onError: () => {} }));
     expectPolicyBlock(err, 'model_access');
     expect((err as APICallError).responseBody).toContain('gpt-5-pro');
-    const onResponses = await rejection(generateText({ model: openai('gpt-5-pro'), prompt: 'hi', maxRetries: 0 }));
+    const onResponses = await rejection<unknown>(generateText({ model: openai('gpt-5-pro'), prompt: 'hi', maxRetries: 0 }));
     expectPolicyBlock(onResponses, 'model_access');
     expect(stack.mock.requests).toHaveLength(0);
   });
@@ -138,7 +130,7 @@ describe('gateway with the Vercel AI SDK, Anthropic provider', () => {
   });
 
   it('a model_access block rejects generateText with APICallError 403 naming the rule; nothing reaches the upstream', async () => {
-    const err = await rejection(generateText({ model: anthropic('claude-opus-4-1'), prompt: 'hi', maxOutputTokens: 16, maxRetries: 0 }));
+    const err = await rejection<unknown>(generateText({ model: anthropic('claude-opus-4-1'), prompt: 'hi', maxOutputTokens: 16, maxRetries: 0 }));
     expectPolicyBlock(err, 'model_access');
     expect(JSON.parse((err as APICallError).responseBody ?? '{}')).toMatchObject({ type: 'error', error: { type: 'permission_error', code: 'model_not_allowed' } });
     expect(stack.mock.requests).toHaveLength(0);
