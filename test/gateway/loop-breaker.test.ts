@@ -3,6 +3,7 @@
 import OpenAI from 'openai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compilePolicies } from '../../src/engine/engine.js';
+import { rejection } from '../fixtures/rejection.js';
 import { type Stack, startStack } from './harness.js';
 
 let stack: Stack;
@@ -49,12 +50,9 @@ describe('loop_breaker at the gateway', () => {
 
     // 5: past the ceiling: refused before the provider, in the caller's format.
     const sent = stack.mock.requests.length;
-    const err = await ask('agent-1').then(
-      () => new Error('expected the call to be refused'),
-      (e: unknown) => e,
-    );
+    const err = await rejection(ask('agent-1'));
     expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
-    expect((err as InstanceType<typeof OpenAI.PermissionDeniedError>).message).toContain('made 4 tool calls, more than the ceiling of 3');
+    expect(err.message).toContain('made 4 tool calls, more than the ceiling of 3');
     expect(stack.mock.requests).toHaveLength(sent);
 
     // Another session is counted apart.
