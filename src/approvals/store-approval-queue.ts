@@ -3,10 +3,9 @@
 // queue tells that process when another one settled it: at once over Postgres NOTIFY when
 // there is a channel, and by a poll of the approvals it holds (every `pollMs`) always, which
 // is all SQLite has and what catches a notification missed while reconnecting.
-import type { DecisionRecord } from '../engine/decision-record.js';
 import type { NotifyChannel } from '../store/postgres/pg-notify.js';
 import type { Approval as StoredApproval, Store } from '../store/store.js';
-import type { Approval, ApprovalFilter, ApprovalQueue, ApprovalRequester, NewApproval, SettleResult, Settlement } from './types.js';
+import type { Approval, ApprovalFilter, ApprovalQueue, NewApproval, SettleResult, Settlement } from './types.js';
 
 export const DEFAULT_APPROVAL_POLL_MS = 1_000;
 /** Listings answer at most this many approvals (newest first). */
@@ -26,15 +25,7 @@ export interface StoreApprovalQueueOptions {
 }
 
 /** What the `record` column holds: the approval as the gate made it, besides the indexed columns. */
-interface StoredRecord {
-  route: string;
-  requester: ApprovalRequester;
-  model: string | null;
-  estimatedCostUsd: number | null;
-  decision: DecisionRecord;
-  createdAt: number;
-  expiresAt: number;
-}
+type StoredRecord = Pick<Approval, 'route' | 'requester' | 'model' | 'estimatedCostUsd' | 'decision' | 'createdAt' | 'expiresAt'>;
 
 /** The notification payload: which approval was settled. */
 interface Notice {
