@@ -65,6 +65,8 @@ export interface RouterRequest {
   model: string | undefined;
   /** The body to send for a model (the original bytes when unchanged). */
   bodyFor(model: string | undefined): Buffer | undefined;
+  /** The same body, parsed (what a translation to the other provider starts from). */
+  json: Record<string, unknown> | undefined;
   /** Everything forward() needs besides the upstream and body. */
   forward: Omit<ForwardInput, 'upstream' | 'body' | 'retryable'>;
   /** Filled as attempts happen, so a failure still reports them. */
@@ -166,10 +168,10 @@ export class UpstreamRouter {
           attempts.push({ ...attemptOf(target), status: null, error: 'circuit_open', durationMs: 0 });
           break;
         }
-        let body = request.bodyFor(target.model);
-        if (target.translation && body) {
+        let body: Buffer | undefined;
+        if (target.translation && request.json) {
           try {
-            body = Buffer.from(JSON.stringify(target.translation.translation.request(JSON.parse(body.toString('utf8')) as Record<string, unknown>, target.model as string)));
+            body = Buffer.from(JSON.stringify(target.translation.translation.request(request.json, target.model as string)));
           } catch (err) {
             if (!(err instanceof TranslationError)) throw err;
             // This request cannot be carried by the other provider (e.g. audio parts): skip it.
@@ -177,6 +179,8 @@ export class UpstreamRouter {
             attempts.push({ ...attemptOf(target), status: null, error: 'untranslatable', durationMs: 0 });
             break;
           }
+        } else {
+          body = request.bodyFor(target.model);
         }
         calls++;
         const last = this.isLast(targets, t, tryNo, calls, started);

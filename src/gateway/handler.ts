@@ -355,6 +355,7 @@ export class GatewayHandler {
         model,
         // A fallback to another model rewrites only `model`; both wire formats keep it at the top level.
         bodyFor: (target) => (!body ? undefined : target === model ? body.bytes : Buffer.from(JSON.stringify({ ...body.json, model: target }))),
+        json: body?.json,
         attempts: record.attempts,
         forward: {
           route,
