@@ -243,24 +243,22 @@ async function relaySse(body: Body, res: ServerResponse, input: ForwardInput): P
   for await (const chunk of body) {
     let out = '';
     for (const event of splitter.push(chunk)) {
-      // Only events that mention a tool call are parsed for it.
-      if (mentionsToolCalls(event.data)) {
-        try {
-          tools.observe(JSON.parse(event.data));
-        } catch {
-          // Not JSON: nothing to count.
-        }
-      }
-      // Parse only the events that can carry usage (not the `"usage":null` of every chunk); the rest are relayed untouched.
-      if (event.data.includes('"usage"') && !event.data.includes('"usage":null')) {
+      // Parse only the events that can carry usage (not the `"usage":null` of every chunk) or
+      // a tool call, once each; the rest are relayed untouched.
+      const carriesUsage = event.data.includes('"usage"') && !event.data.includes('"usage":null');
+      const carriesTools = mentionsToolCalls(event.data);
+      if (carriesUsage || carriesTools) {
         let data: unknown;
         try {
           data = JSON.parse(event.data);
         } catch {
           data = undefined;
         }
-        usage = wire.streamUsage(data, usage);
-        if (input.stripInjectedUsage && wire.isInjectedUsageEvent(data)) continue;
+        if (carriesTools) tools.observe(data);
+        if (carriesUsage) {
+          usage = wire.streamUsage(data, usage);
+          if (input.stripInjectedUsage && wire.isInjectedUsageEvent(data)) continue;
+        }
       }
       // Output stage: rewrites text deltas, or ends the stream with an error event on a block.
       const checked = filter ? filter.event(event) : { out: event.raw };
