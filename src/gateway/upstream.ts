@@ -145,16 +145,22 @@ async function forwardOnce(input: ForwardInput, res: ServerResponse, traceHeader
     const checked = await relayCheckedJson(body, res, response.statusCode, out, route.wire, input.output, (text) => meterJson(route, text));
     return { ...checked, stream };
   }
-  res.writeHead(response.statusCode, out);
-  // A stream's headers go out now: its first byte should not wait for its first event. A
-  // JSON body's go out with its first chunk, in one write (a separate one cost ~6% of CPU).
-  if (stream) res.flushHeaders();
+  if (stream) {
+    // A stream's headers go out now: its first byte should not wait for its first event.
+    // A JSON body's go out with it (relayJson).
+    res.writeHead(response.statusCode, out);
+    res.flushHeaders();
+  }
 
   let used: Metered = { usage: undefined, toolCalls: 0 };
   try {
-    if (stream) used = await relaySse(body, res, input);
-    else if (ok) used = meterJson(route, await relayJson(body, res, ok));
-    else await relayJson(body, res, ok);
+    if (stream) {
+      used = await relaySse(body, res, input);
+      res.end();
+    } else {
+      const text = await relayJson(body, res, response.statusCode, out, ok);
+      if (ok) used = meterJson(route, text);
+    }
   } catch (err) {
     if (input.signal.aborted) throw err;
     const failure = err instanceof GatewayError ? err : upstreamFailure(err, target.upstream);
@@ -165,7 +171,6 @@ async function forwardOnce(input: ForwardInput, res: ServerResponse, traceHeader
     }
     return { status: response.statusCode, ...used, stream };
   }
-  res.end();
   return { status: response.statusCode, ...used, stream };
 }
 
@@ -278,15 +283,29 @@ async function relaySse(body: Body, res: ServerResponse, input: ForwardInput): P
   return metered();
 }
 
-/** Relays a JSON (or error) body as it arrives; returns the text of a success. */
-async function relayJson(body: Body, res: ServerResponse, ok: boolean): Promise<string | undefined> {
+/**
+ * Relays a JSON (or error) body as it arrives, one chunk behind, and ends the response with
+ * the last chunk: a body that arrives in one piece (the usual case) leaves in one write,
+ * headers and a content-length included, instead of a chunked body and a terminator written
+ * apart (an extra syscall, and an extra wake-up of the client). Returns the text of a success.
+ */
+async function relayJson(body: Body, res: ServerResponse, status: number, headers: Record<string, string>, ok: boolean): Promise<string | undefined> {
   const chunks: Buffer[] = [];
+  let held: Buffer | undefined;
+  let started = false;
   for await (const chunk of body) {
     if (ok) chunks.push(chunk);
-    if (!res.write(chunk)) await drained(res);
+    if (held) {
+      if (!started) res.writeHead(status, headers);
+      started = true;
+      if (!res.write(held)) await drained(res);
+    }
+    held = chunk;
   }
+  if (!started) res.writeHead(status, { ...headers, 'content-length': String(held?.length ?? 0) });
+  res.end(held);
   if (!ok || !chunks.length) return undefined;
-  return Buffer.concat(chunks).toString('utf8');
+  return chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
 }
 
 function drained(res: ServerResponse): Promise<void> {
