@@ -186,14 +186,16 @@ export class GatewayHandler {
     exchange.bodyRead = true;
     const body = parseJsonBody(bytes);
     const context = readRequestContext(req.headers);
-    let parsed: BodyRequest;
+    let request: LlmRequest;
     try {
-      parsed = (requestParsers[route.id] as (body: unknown) => BodyRequest)(body);
+      // The parser's object is this request's own: it becomes the engine's request without a copy.
+      request = (requestParsers[route.id] as (body: unknown) => BodyRequest)(body) as LlmRequest;
     } catch (err) {
       if (err instanceof InvalidRequestBodyError) throw new GatewayError(400, 'invalid_request', err.message, err.param);
       throw err;
     }
-    const request: LlmRequest = { ...parsed, requestId: record.requestId, labels: context.labels };
+    request.requestId = record.requestId;
+    request.labels = context.labels;
     if (context.sessionId) request.sessionId = context.sessionId;
     if (context.missionId) request.missionId = context.missionId;
     record.stream = request.stream;

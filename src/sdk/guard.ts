@@ -3,7 +3,7 @@ import type { Decision, LlmRequest, Tenant } from '../engine/types.js';
 import { requestParsers } from '../providers/parse-request.js';
 import type { BodyRequest } from '../providers/request-shape.js';
 import { modifiedBody } from '../providers/rewrite-body.js';
-import { currentLabels } from './labels.js';
+import { NO_LABELS, currentLabels } from './labels.js';
 import type { PolicyEngine } from './policy-engine.js';
 import { PolicyViolationError } from './policy-violation-error.js';
 import { needsConfirmation } from '../engine/confirm.js';
@@ -37,9 +37,13 @@ export interface Guarded {
  */
 export function guard(route: string, body: Record<string, unknown>, callLabels: Readonly<Record<string, string>> | undefined, settings: GuardSettings): Guarded {
   const parse = requestParsers[route] as (body: unknown) => BodyRequest;
-  const parsed = parse(body);
-  const labels = { ...settings.labels, ...currentLabels(), ...callLabels };
-  const request: LlmRequest = { ...parsed, requestId: newRequestId(), labels };
+  // The parser's object is this call's own: it becomes the request without a copy.
+  const request = parse(body) as LlmRequest;
+  const ambient = currentLabels();
+  // Most calls add no labels of their own: the client's (frozen) labels serve as they are.
+  const labels = ambient === NO_LABELS && !callLabels ? settings.labels : { ...settings.labels, ...ambient, ...callLabels };
+  request.requestId = newRequestId();
+  request.labels = labels;
   if (settings.sessionId) request.sessionId = settings.sessionId;
   if (settings.missionId) request.missionId = settings.missionId;
   // Seed 003 reads the end user from labels (`user_id`).

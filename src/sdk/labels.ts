@@ -11,7 +11,10 @@ export function withLabels<T>(labels: Readonly<Record<string, string>>, fn: () =
   return ambient.run(outer ? { ...outer, ...labels } : { ...labels }, fn);
 }
 
+/** What `currentLabels()` answers outside `withLabels`: one shared empty object. */
+export const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+
 /** The ambient labels at this point of the async call chain (empty outside `withLabels`). */
 export function currentLabels(): Readonly<Record<string, string>> {
-  return ambient.getStore() ?? {};
+  return ambient.getStore() ?? NO_LABELS;
 }

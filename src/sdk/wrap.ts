@@ -91,7 +91,7 @@ export function wrapClient<T extends object>(client: T, hooks: Hooks, options: W
   const settings: GuardSettings = {
     engine,
     tenant,
-    labels: options.labels ?? {},
+    labels: Object.freeze({ ...options.labels }),
     sessionId: options.sessionId,
     missionId: options.missionId,
     now: options.now ?? Date.now,
@@ -104,10 +104,21 @@ export function wrapClient<T extends object>(client: T, hooks: Hooks, options: W
     now: settings.now,
     ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
   };
-  const parents = new Set<string>();
-  for (const path of Object.keys(hooks)) {
+  // What each property name means below each path (`chat` → `completions` → `create`),
+  // worked out once: the proxies' get trap then builds no strings.
+  const steps = new Map<string, Map<string, { child?: string; route?: string }>>();
+  for (const [path, route] of Object.entries(hooks)) {
     const parts = path.split('.');
-    for (let i = 1; i < parts.length; i++) parents.add(parts.slice(0, i).join('.'));
+    for (let i = 0; i < parts.length; i++) {
+      const at = parts.slice(0, i).join('.');
+      const name = parts[i] as string;
+      let table = steps.get(at);
+      if (!table) steps.set(at, (table = new Map()));
+      const step = table.get(name) ?? {};
+      if (i === parts.length - 1) step.route = route;
+      else step.child = parts.slice(0, i + 1).join('.');
+      table.set(name, step);
+    }
   }
 
   type Create = (body: unknown, options?: unknown) => unknown;
@@ -162,16 +173,16 @@ export function wrapClient<T extends object>(client: T, hooks: Hooks, options: W
   const proxy = <O extends object>(target: O, path: string): O => {
     const known = proxies.get(target);
     if (known) return known as O;
+    const table = steps.get(path);
     const made = new Proxy(target, {
       get(obj, prop) {
         // The target as receiver: a lazy getter on the client must bind to the client itself,
         // or every property the SDK's request pipeline reads would go through this trap.
         const value = Reflect.get(obj, prop, obj);
-        if (typeof prop !== 'string') return value;
-        const here = path ? `${path}.${prop}` : prop;
-        const route = hooks[here];
-        if (route && typeof value === 'function') return hookedFor(obj, value as Create, route);
-        if (parents.has(here) && value && typeof value === 'object') return proxy(value, here);
+        const step = typeof prop === 'string' ? table?.get(prop) : undefined;
+        if (!step) return value;
+        if (step.route && typeof value === 'function') return hookedFor(obj, value as Create, step.route);
+        if (step.child && value && typeof value === 'object') return proxy(value, step.child);
         return value;
       },
     });

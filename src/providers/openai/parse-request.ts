@@ -52,13 +52,14 @@ export function parseChatCompletions(input: unknown): BodyRequest {
   const model = optionalString(body, 'model');
   if (!Array.isArray(body.messages)) throw new InvalidRequestBodyError('messages', `expected an array of messages, got ${typeName(body.messages)}`);
   const messages = body.messages.map((m, i): Message => {
-    const path = `messages[${i}]`;
-    if (!isRecord(m)) throw new InvalidRequestBodyError(path, `expected a message object, got ${typeName(m)}`);
+    // Error paths are built only when there is an error: this runs for every message of every call.
+    if (!isRecord(m)) throw new InvalidRequestBodyError(`messages[${i}]`, `expected a message object, got ${typeName(m)}`);
     if (typeof m.role !== 'string' || !CHAT_ROLES.has(m.role as Role)) {
-      throw new InvalidRequestBodyError(`${path}.role`, `expected one of ${[...CHAT_ROLES].join(', ')}`);
+      throw new InvalidRequestBodyError(`messages[${i}].role`, `expected one of ${[...CHAT_ROLES].join(', ')}`);
     }
-    const message: Message = { role: m.role as Role, content: contentParts(m.content, `${path}.content`) };
-    const calls = toolCalls(m.tool_calls, `${path}.tool_calls`);
+    const content = typeof m.content === 'string' ? m.content : contentParts(m.content, `messages[${i}].content`);
+    const message: Message = { role: m.role as Role, content };
+    const calls = m.tool_calls === undefined ? undefined : toolCalls(m.tool_calls, `messages[${i}].tool_calls`);
     if (calls) message.toolCalls = calls;
     if (typeof m.name === 'string') message.name = m.name;
     return message;

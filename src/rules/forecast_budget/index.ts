@@ -23,6 +23,7 @@ export const forecastBudget = defineRuleKind({
     const lookbackDays = config.lookback_days ?? 7;
     const limit = config.monthly_budget_usd;
     const failOpen = config.fail_open === true ? { failOpen: true } : {};
+    const limitText = formatUsd(limit);
     return (ctx): RuleResult => {
       const { costUsd, model } = ctx.estimate();
       if (costUsd === null && ctx.unknownPrice === 'block') {
@@ -31,7 +32,7 @@ export const forecastBudget = defineRuleKind({
       const scope = claimScope(env.scope, ctx.tenant);
       return {
         outcome: 'pass',
-        reason: `forecast of ${scope} against ${formatUsd(limit)} per 30 days from the last ${lookbackDays} days`,
+        reason: `forecast of ${scope} against ${limitText} per 30 days from the last ${lookbackDays} days`,
         claims: [{ policy: env.policy, rule, scope, metric: 'usd', window: 'day', kind: 'forecast', lookbackDays, limit, amount: costUsd ?? 0, ...failOpen }],
       };
     };

@@ -14,14 +14,15 @@ export const maxCostPerRequest = defineRuleKind({
   },
   compile(config) {
     const limit = config.max_usd;
+    const limitText = formatUsd(limit);
     const verdict = config.action === 'flag' ? 'flag' : 'block';
     return (ctx) => {
       const bound = ctx.costAtMost();
-      if (bound !== null && bound <= limit) return { outcome: 'pass', reason: `estimated at most ${formatUsd(bound)}, within ${formatUsd(limit)}` };
+      if (bound !== null && bound <= limit) return { outcome: 'pass', reason: `estimated at most ${formatUsd(bound)}, within ${limitText}` };
       const cost = costOrUnknown(ctx, config.unknown_price);
       if (typeof cost !== 'number') return cost;
-      if (cost <= limit) return { outcome: 'pass', reason: `estimated ${formatUsd(cost)} within ${formatUsd(limit)}` };
-      return { outcome: verdict, code: 'cost_limit_exceeded', reason: `estimated cost ${formatUsd(cost)} exceeds the per-request limit of ${formatUsd(limit)}`, metadata: { estimated_usd: cost, limit_usd: limit } };
+      if (cost <= limit) return { outcome: 'pass', reason: `estimated ${formatUsd(cost)} within ${limitText}` };
+      return { outcome: verdict, code: 'cost_limit_exceeded', reason: `estimated cost ${formatUsd(cost)} exceeds the per-request limit of ${limitText}`, metadata: { estimated_usd: cost, limit_usd: limit } };
     };
   },
 });

@@ -25,6 +25,7 @@ export const modelDowngrade = defineRuleKind({
     const only = config.models?.length ? modelMatcher(config.models) : undefined;
     const threshold = config.threshold_usd;
     const to = target ?? '';
+    const thresholdText = threshold === undefined ? '' : formatUsd(threshold);
     return (ctx) => {
       const model = ctx.model;
       if (!model) return { outcome: 'skip', reason: 'no model to downgrade' };
@@ -32,11 +33,11 @@ export const modelDowngrade = defineRuleKind({
       if (only && !only(model)) return { outcome: 'skip', reason: `model "${model}" not in models` };
       if (threshold === undefined) return { outcome: 'modify', reason: `model ${model} downgraded to ${to}`, patch: { model: to } };
       const bound = ctx.costAtMost();
-      if (bound !== null && bound <= threshold) return { outcome: 'pass', reason: `estimated at most ${formatUsd(bound)}, within ${formatUsd(threshold)}` };
+      if (bound !== null && bound <= threshold) return { outcome: 'pass', reason: `estimated at most ${formatUsd(bound)}, within ${thresholdText}` };
       const cost = costOrUnknown(ctx, 'allow');
       if (typeof cost !== 'number') return cost;
-      if (cost <= threshold) return { outcome: 'pass', reason: `estimated ${formatUsd(cost)} within ${formatUsd(threshold)}` };
-      return { outcome: 'modify', reason: `estimated cost ${formatUsd(cost)} over ${formatUsd(threshold)}: model ${model} downgraded to ${to}`, patch: { model: to } };
+      if (cost <= threshold) return { outcome: 'pass', reason: `estimated ${formatUsd(cost)} within ${thresholdText}` };
+      return { outcome: 'modify', reason: `estimated cost ${formatUsd(cost)} over ${thresholdText}: model ${model} downgraded to ${to}`, patch: { model: to } };
     };
   },
 });
