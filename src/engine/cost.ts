@@ -16,7 +16,17 @@ export function costOrUnknown(ctx: EvalContext, unknownPrice: 'block' | 'allow' 
 
 export function formatUsd(usd: number): string {
   if (usd === 0) return '$0';
-  // Cents where that is exact or the amount is large; three significant digits for fractions of a cent.
-  if (Math.abs(usd) >= 1 || Number(usd.toFixed(2)) === usd) return `$${usd.toFixed(2)}`;
-  return `$${Number(usd.toPrecision(3))}`;
+  const size = Math.abs(usd);
+  // Cents where that is exact or the amount is large; three significant digits for fractions
+  // of a cent. Under half a cent the cents would read 0.00, never exact: skip that conversion
+  // (most per-call costs are that small, and this runs on every call).
+  if (size >= 1 || (size >= 0.005 && Number(usd.toFixed(2)) === usd)) return `$${usd.toFixed(2)}`;
+  // Three significant digits without the trailing zeros: what Number(usd.toPrecision(3))
+  // prints, in one number-to-string conversion instead of three.
+  const digits = usd.toPrecision(3);
+  if (digits.includes('e')) return `$${Number(digits)}`;
+  let end = digits.length;
+  while (digits.charCodeAt(end - 1) === 48) end--;
+  if (digits.charCodeAt(end - 1) === 46) end--;
+  return `$${digits.slice(0, end)}`;
 }
