@@ -8,6 +8,13 @@ const ALL = ['engine', 'detectors', 'counters', 'audit', 'sdk', 'gateway'];
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : ALL;
 const dir = fileURLToPath(new URL('.', import.meta.url));
 let failed = 0;
+// The SDK and gateway benchmarks measure the compiled package (dist/), as users run it
+// (`import ... from 'warden'`, bin/warden.js), not the sources through tsx's transform.
+const build = spawnSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
+if (build.status !== 0) {
+  console.error('npm run build failed; the benchmarks measure dist/');
+  process.exit(1);
+}
 for (const name of wanted) {
   const file = `${dir}${name}.ts`;
   if (!existsSync(file)) {

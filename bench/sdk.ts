@@ -1,15 +1,22 @@
 // SDK overhead: the same call through the raw official client and through wrapOpenAI,
-// against the local mock upstream, alternated so both share the machine's noise; and the
-// policy check alone (what the wrapper runs before an allowed call goes out).
-// Target (issue 7): the wrapper adds under 50 µs p99 per call. Run: npm run bench -- sdk
+// against the mock upstream (in its own process, as a provider would be), alternated so both
+// share the machine's noise; and the policy check alone (what the wrapper runs before an
+// allowed call goes out). It measures the compiled package (dist/), as `import from 'warden'`
+// loads it: `npm run bench -- sdk` builds it first.
+// Target (issue 7): the wrapper adds under 50 µs p99 per call.
+// Knobs: BENCH_ITERATIONS (calls per path per round, 2000), BENCH_ROUNDS (5), BENCH_WARMUP (2000).
 import { performance } from 'node:perf_hooks';
 import OpenAI from 'openai';
-import { startMockUpstream } from '../src/mock-upstream/index.js';
-import { guard } from '../src/sdk/guard.js';
-import { MaxCostPerRequestRule, PolicyEngine, RestrictModelRule, TagBasedModelDowngradeRule, wrapOpenAI } from '../src/sdk/index.js';
+import { guard } from '../dist/sdk/guard.js';
+import { MaxCostPerRequestRule, PolicyEngine, RestrictModelRule, TagBasedModelDowngradeRule, wrapOpenAI } from '../dist/index.js';
+import { benchScript, startProcess, stopAll } from './gateway-processes.js';
 import { fmt, machine, summarize } from './stats.js';
 
-const N = Number(process.env.BENCH_ITERATIONS ?? 3000);
+const N = Number(process.env.BENCH_ITERATIONS ?? 2000);
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
+// A long-lived process runs the wrapper warm: the first ~1,000 calls still see the JIT at work.
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2000);
+const TARGET_P99_US = 50;
 
 const body = (i: number) => ({
   model: 'gpt-4o-mini',
@@ -56,12 +63,29 @@ const policies: { name: string; engine: () => PolicyEngine }[] = [
   },
 ];
 
-const mock = await startMockUpstream();
+interface Round {
+  raw: Float64Array;
+  wrapped: Float64Array;
+  inPlace: Float64Array;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+const pooled = (rounds: Round[], key: keyof Round) => {
+  const all = new Float64Array(rounds.length * N);
+  rounds.forEach((r, i) => all.set(r[key], i * N));
+  return summarize(all);
+};
+
+const mock = await startProcess({ name: 'mock upstream', args: ['--import', 'tsx', benchScript('gateway-mock.ts')] });
 try {
-  console.log(`## SDK wrapper (${machine()})\n`);
-  console.log(`${N.toLocaleString('en-US')} alternating calls per path with the official openai client against the local mock upstream (one process), then the policy check alone.\n`);
-  console.log('| policy | raw p50 / p99 µs | wrapped p50 / p99 µs | difference p50 / p99 µs | added in place p50 / p99 µs | check alone p50 / p99 µs |');
-  console.log('|---|---:|---:|---:|---:|---:|');
+  const out: string[] = [`## SDK wrapper (${machine()})`, ''];
+  out.push(
+    `The official openai client against the mock upstream (another process), raw and wrapped, alternating; ${WARMUP.toLocaleString('en-US')} warm-up calls per path, then ${ROUNDS} rounds of ${N.toLocaleString('en-US')} calls per path. "Added in place" is timed inside each wrapped call, from the call on the wrapped client to the moment the wrapper hands it to the client's own \`create\`. Then the policy check alone in a loop.`,
+    '',
+    '| policy | raw p50 / p99 µs | wrapped p50 / p99 µs | added in place p50 / p99 µs (all rounds) | added in place p99 µs, each round | check alone p50 / p99 µs |',
+    '|---|---:|---:|---:|---:|---:|',
+  );
+  const verdicts: string[] = [];
   for (const { name, engine } of policies) {
     const raw = new OpenAI({ apiKey: 'sk-bench', baseURL: `${mock.url}/v1`, maxRetries: 0 });
     const policy = engine();
@@ -75,22 +99,24 @@ try {
       return (create as (...a: unknown[]) => unknown).apply(this, args);
     } as typeof create;
     const wrapped = wrapOpenAI(inner, { policy });
-    for (let i = 0; i < 300; i++) {
+    for (let i = 0; i < WARMUP; i++) {
       await raw.chat.completions.create(body(i));
       await wrapped.chat.completions.create(body(i));
     }
-    const rawUs = new Float64Array(N);
-    const wrappedUs = new Float64Array(N);
-    const inPlaceUs = new Float64Array(N);
-    for (let i = 0; i < N; i++) {
-      // Alternate the order so neither path always runs on a warmer connection.
-      for (const which of i % 2 === 0 ? ['raw', 'wrapped'] : ['wrapped', 'raw']) {
-        const request = body(i);
-        const t0 = performance.now();
-        await (which === 'raw' ? raw : wrapped).chat.completions.create(request);
-        (which === 'raw' ? rawUs : wrappedUs)[i] = (performance.now() - t0) * 1000;
-        if (which === 'wrapped') inPlaceUs[i] = (handedOver - t0) * 1000;
+    const rounds: Round[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const r: Round = { raw: new Float64Array(N), wrapped: new Float64Array(N), inPlace: new Float64Array(N) };
+      for (let i = 0; i < N; i++) {
+        // Alternate the order so neither path always runs on a warmer connection.
+        for (const which of i % 2 === 0 ? ['raw', 'wrapped'] : ['wrapped', 'raw']) {
+          const request = body(i);
+          const t0 = performance.now();
+          await (which === 'raw' ? raw : wrapped).chat.completions.create(request);
+          (which === 'raw' ? r.raw : r.wrapped)[i] = (performance.now() - t0) * 1000;
+          if (which === 'wrapped') r.inPlace[i] = (handedOver - t0) * 1000;
+        }
       }
+      rounds.push(r);
     }
     const settings = { engine: policy, tenant: { org: 'default' }, labels: {}, now: Date.now };
     const checkUs = new Float64Array(N);
@@ -99,12 +125,16 @@ try {
       guard('openai.chat', body(i), undefined, settings);
       checkUs[i] = (performance.now() - t0) * 1000;
     }
-    const r = summarize(rawUs);
-    const w = summarize(wrappedUs);
+    const r = pooled(rounds, 'raw');
+    const w = pooled(rounds, 'wrapped');
+    const a = pooled(rounds, 'inPlace');
     const g = summarize(checkUs);
-    const a = summarize(inPlaceUs);
-    console.log(`| ${name} | ${fmt(r.p50)} / ${fmt(r.p99)} | ${fmt(w.p50)} / ${fmt(w.p99)} | ${fmt(w.p50 - r.p50)} / ${fmt(w.p99 - r.p99)} | ${fmt(a.p50)} / ${fmt(a.p99)} | ${fmt(g.p50)} / ${fmt(g.p99)} |`);
+    const perRound = rounds.map((round) => summarize(round.inPlace).p99);
+    out.push(`| ${name} | ${fmt(r.p50)} / ${fmt(r.p99)} | ${fmt(w.p50)} / ${fmt(w.p99)} | ${fmt(a.p50)} / ${fmt(a.p99)} | ${perRound.map((p) => fmt(p)).join(', ')} (median ${fmt(median(perRound))}) | ${fmt(g.p50)} / ${fmt(g.p99)} |`);
+    verdicts.push(`- ${name}: added in place p99 ${fmt(a.p99)} µs over all rounds, median round ${fmt(median(perRound))} µs: target < ${TARGET_P99_US} µs ${a.p99 < TARGET_P99_US ? 'met' : 'missed'}.`);
   }
+  out.push('', ...verdicts, '', "The raw client's own p99 (several ms) is the mock and the event loop, so a difference of p99s is noise; \"added in place\" is the figure to read.");
+  console.log(out.join('\n'));
 } finally {
-  await mock.close();
+  await stopAll();
 }
