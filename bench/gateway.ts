@@ -9,6 +9,7 @@ import { LoadGenerator, type LatencyResult, type Target, type ThroughputResult, 
 import { BENCH_KEY } from './gateway-policy.js';
 import { installPortkey, portkeyHeaders, startPortkey } from './gateway-portkey.js';
 import { type ServerProcess, benchScript, cpuSeconds, rssMb, startProcess, stopAll } from './gateway-processes.js';
+import { type WardenServe, startWardenServe } from './gateway-serve.js';
 import { fmt, machine } from './stats.js';
 
 const LATENCY_REQUESTS = Number(process.env.BENCH_LATENCY_REQUESTS ?? 2_000);
@@ -48,16 +49,19 @@ async function assertWardenEnforces(warden: Target): Promise<void> {
   if (res.status !== 403 || !text.includes('banned_patterns')) throw new Error(`Warden did not refuse a banned pattern: ${res.status} ${text.slice(0, 300)}`);
 }
 
+let wardenServe: WardenServe | undefined;
+
 async function main(): Promise<void> {
   const began = performance.now();
   log(`latency: ${LATENCY_REQUESTS} sequential requests per path; throughput: ${CONNECTIONS} connections, ${SLICES} x ${SLICE_MS} ms per path`);
   const mock = await tsxChild('mock upstream', 'gateway-mock.ts', []);
-  const [warden, bare] = await Promise.all([tsxChild('warden', 'gateway-server.ts', [mock.url]), tsxChild('bare proxy', 'gateway-bare-proxy.ts', [mock.url])]);
+  const [warden, bare] = await Promise.all([startWardenServe(mock.url), tsxChild('bare proxy', 'gateway-bare-proxy.ts', [mock.url])]);
+  wardenServe = warden;
   const upstreamAuth = { authorization: 'Bearer sk-bench-upstream' };
   const targets: Target[] = [
     { name: 'direct to the mock upstream', origin: mock.url, headers: upstreamAuth },
     { name: 'bare undici proxy', origin: bare.url, headers: upstreamAuth },
-    { name: 'Warden, full default policy', origin: warden.url, headers: { authorization: `Bearer ${BENCH_KEY}` } },
+    { name: 'Warden (warden serve), full policy + audit + budget', origin: warden.url, headers: { authorization: `Bearer ${BENCH_KEY}` } },
   ];
   const [, bareTarget, wardenTarget] = targets as [Target, Target, Target];
 
@@ -96,7 +100,7 @@ async function main(): Promise<void> {
   }
   await assertWardenEnforces(wardenTarget);
   const portkeyTarget = targets[3];
-  const info = warden.info as { ruleTypes: string[]; ruleCount: number };
+  const info = { ruleTypes: warden.ruleTypes, ruleCount: warden.ruleCount };
   log(`Warden policy: ${info.ruleCount} rules (${info.ruleTypes.join(', ')}); a banned pattern is refused with 403`);
 
   log('added latency (one request in flight, paths alternated)');
@@ -166,7 +170,10 @@ function printTables(r: Report): void {
 
   const out: string[] = [];
   out.push(`## Gateway (${machine()})`, '');
-  out.push(`Warden policy: ${r.ruleCount} rules (${r.ruleTypes.join(', ')}), 30 banned patterns, rate limiter on, completion records batched. ${r.portkeyNote}.`, '');
+  out.push(
+    `Warden is \`node bin/warden.js serve\` (the compiled package) with a warden.yaml: ${r.ruleCount} rules (${r.ruleTypes.join(', ')}), 30 banned patterns, the per-key rate limit, a key budget reserved and settled on every call, every call's audit record durable in SQLite before its response ends, Prometheus metrics, a log line per request. ${r.portkeyNote}.`,
+    '',
+  );
   out.push(`### Added latency, one request in flight (${LATENCY_REQUESTS.toLocaleString('en-US')} non-streamed ~2 KB chat completions per path, alternated)`, '');
   out.push('| path | p50 ms | p99 ms | mean ms | added p50 ms | added p99 ms |', '|---|---:|---:|---:|---:|---:|');
   for (const l of r.latency) {
@@ -214,4 +221,5 @@ try {
   process.exitCode = 1;
 } finally {
   await stopAll();
+  wardenServe?.cleanup();
 }
