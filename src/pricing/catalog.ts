@@ -76,6 +76,8 @@ export class PriceCatalog {
   readonly #now: Date;
   readonly #maxMemoEntries: number;
   #memoSize = 0;
+  /** The last lookup and its answer. */
+  #last: { provider: string | undefined; model: string; price: ModelPrice | undefined } | undefined;
 
   constructor(options: PriceCatalogOptions = {}) {
     this.#now = options.now ?? new Date();
@@ -90,6 +92,16 @@ export class PriceCatalog {
 
   /** Price of a model, or `undefined` when neither overrides nor the catalog know it (never zero). */
   lookup(provider: string | undefined, model: string): ModelPrice | undefined {
+    // Most callers ask for the same model call after call (one SDK client, one app): answer
+    // that from the last lookup, without touching the memo's maps.
+    const last = this.#last;
+    if (last !== undefined && last.model === model && last.provider === provider) return last.price;
+    const price = this.#lookup(provider, model);
+    this.#last = { provider, model, price };
+    return price;
+  }
+
+  #lookup(provider: string | undefined, model: string): ModelPrice | undefined {
     const providerKey = provider ?? NO_PROVIDER;
     let byModel = this.#memo.get(providerKey);
     if (byModel !== undefined) {
