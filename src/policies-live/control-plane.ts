@@ -10,6 +10,7 @@ import { StoreApprovalQueue } from '../approvals/store-approval-queue.js';
 import type { WebhookConfig } from '../approvals/webhooks.js';
 import { auditEntry } from '../audit/audit-entry.js';
 import { type AuditLog, createAuditLog } from '../audit/audit-log.js';
+import { openSqliteAuditWriter } from '../store/sqlite/sqlite-audit-writer.js';
 import type { EngineOptions } from '../engine/engine.js';
 import type { Decision, Tenant } from '../engine/types.js';
 import { type Authenticated, KeyRing } from '../gateway/auth.js';
@@ -142,7 +143,10 @@ export async function openControlPlane(options: ControlPlaneOptions): Promise<Co
       const record = keyRecord(found.key);
       return { record, tenant: tenantOf(record, secret) };
     };
-    const auditLog = createAuditLog(store);
+    // SQLite commits block the thread they run on: the embedded store's audit appends get a
+    // thread of their own. Postgres commits are network round trips and stay here.
+    const writer = databaseUrl ? undefined : openSqliteAuditWriter(sqlitePath);
+    const auditLog = createAuditLog(writer ?? store);
     const violations = createViolationNotifier(options.webhooks, logger);
     const recording = new Set<Promise<void>>();
     const audit = async (record: CompletionRecord): Promise<void> => {
@@ -194,6 +198,7 @@ export async function openControlPlane(options: ControlPlaneOptions): Promise<Co
         await approvalQueue?.close();
         await notifier?.close();
         await auditLog.close();
+        await writer?.close();
         await store.close();
       },
     };
