@@ -53,6 +53,8 @@ export function benchScript(name: string): string {
 
 export interface StartOptions {
   name: string;
+  /** The program to run; default this Node.js binary. */
+  command?: string;
   args: string[];
   cwd?: string;
   env?: NodeJS.ProcessEnv;
@@ -63,7 +65,7 @@ export interface StartOptions {
 
 export async function startProcess(options: StartOptions): Promise<ServerProcess> {
   hookExit();
-  const child = spawn(process.execPath, options.args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(options.command ?? process.execPath, options.args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
   children.add(child);
   child.once('exit', () => children.delete(child));
   let errText = '';

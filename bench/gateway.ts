@@ -10,6 +10,7 @@ import { BENCH_KEY } from './gateway-policy.js';
 import { installPortkey, portkeyHeaders, startPortkey } from './gateway-portkey.js';
 import { type ServerProcess, benchScript, cpuSeconds, rssMb, startProcess, stopAll } from './gateway-processes.js';
 import { type WardenServe, startWardenServe } from './gateway-serve.js';
+import { type Nginx, startNginx } from './gateway-nginx.js';
 import { fmt, machine } from './stats.js';
 
 const LATENCY_REQUESTS = Number(process.env.BENCH_LATENCY_REQUESTS ?? 2_000);
@@ -50,6 +51,7 @@ async function assertWardenEnforces(warden: Target): Promise<void> {
 }
 
 let wardenServe: WardenServe | undefined;
+let nginxServer: Nginx | undefined;
 
 async function main(): Promise<void> {
   const began = performance.now();
@@ -64,6 +66,21 @@ async function main(): Promise<void> {
     { name: 'Warden (warden serve), full policy + audit + budget', origin: warden.url, headers: { authorization: `Bearer ${BENCH_KEY}` } },
   ];
   const [, bareTarget, wardenTarget] = targets as [Target, Target, Target];
+  // The process that serves each path (for the direct path, the mock itself), for its CPU time.
+  const pidOf = new Map<Target, number>(targets.map((t, i) => [t, [mock.pid, bare.pid, warden.pid][i] as number]));
+  // nginx, when installed: one proxy hop in C, the floor any proxy pays on this machine.
+  const nginx = await startNginx(mock.url);
+  let nginxNote: string;
+  if (typeof nginx === 'string') {
+    nginxNote = `nginx reference row skipped: ${nginx}`;
+  } else {
+    nginxServer = nginx;
+    nginxNote = `nginx ${nginx.version} reverse proxy (one worker, upstream keep-alive, no access log) as a reference hop`;
+    const target = { name: `nginx ${nginx.version} reverse proxy (C, reference)`, origin: nginx.url, headers: upstreamAuth };
+    targets.push(target);
+    pidOf.set(target, nginx.pid);
+  }
+  log(nginxNote);
 
   let portkeyNote: string;
   let portkey: ServerProcess | undefined;
@@ -76,6 +93,7 @@ async function main(): Promise<void> {
       portkey = await startPortkey();
       portkeyNote = `Portkey gateway ${install.version} (${install.reused ? 'reused install' : `installed in ${fmt(install.seconds, 0)} s`}), headless, provider openai with custom host = the mock`;
       targets.push({ name: `Portkey gateway ${install.version}`, origin: portkey.url, headers: portkeyHeaders(mock.url) });
+      pidOf.set(targets[targets.length - 1] as Target, portkey.pid);
     } catch (err) {
       portkeyNote = `Portkey skipped: ${(err as Error).message}`;
     }
@@ -93,13 +111,17 @@ async function main(): Promise<void> {
         portkeyNote = `Portkey skipped: its test request failed: ${(err as Error).message}`;
         targets.splice(targets.indexOf(target), 1);
         log(portkeyNote);
+      } else if (target.name.startsWith('nginx')) {
+        nginxNote = `nginx reference row skipped: its test request failed: ${(err as Error).message}`;
+        targets.splice(targets.indexOf(target), 1);
+        log(nginxNote);
       } else {
         throw err;
       }
     }
   }
   await assertWardenEnforces(wardenTarget);
-  const portkeyTarget = targets[3];
+  const portkeyTarget = targets.find((t) => t.name.startsWith('Portkey'));
   const info = { ruleTypes: warden.ruleTypes, ruleCount: warden.ruleCount };
   log(`Warden policy: ${info.ruleCount} rules (${info.ruleTypes.join(', ')}); a banned pattern is refused with 403`);
 
@@ -110,8 +132,7 @@ async function main(): Promise<void> {
 
   log('throughput (warm-up, then slices with the paths taking turns)');
   const generators = targets.map((t) => new LoadGenerator(t, CONNECTIONS));
-  // The process that serves each path (for the direct path, the mock itself).
-  const pids = [mock.pid, bare.pid, warden.pid, portkey?.pid ?? 0];
+  const pids = targets.map((t) => pidOf.get(t) ?? 0);
   const cpu = targets.map(() => 0);
   let cpuKnown = true;
   const runs = new Map<string, ThroughputResult>();
@@ -145,7 +166,7 @@ async function main(): Promise<void> {
   const cpuUsPerRequest = new Map<string, number>();
   if (cpuKnown) for (const [t, target] of targets.entries()) cpuUsPerRequest.set(target.name, ((cpu[t] as number) * 1e6) / (runs.get(target.name)?.requests ?? 1));
 
-  printTables({ latency, runs, rss, cpuUsPerRequest, targets, portkeyNote, ruleTypes: info.ruleTypes, ruleCount: info.ruleCount, latencySeconds, totalSeconds: (performance.now() - began) / 1000 });
+  printTables({ latency, runs, rss, cpuUsPerRequest, targets, portkeyNote: `${portkeyNote}. ${nginxNote}`, ruleTypes: info.ruleTypes, ruleCount: info.ruleCount, latencySeconds, totalSeconds: (performance.now() - began) / 1000 });
 }
 
 interface Report {
@@ -162,7 +183,9 @@ interface Report {
 }
 
 function printTables(r: Report): void {
-  const [direct, bare, warden, portkey] = r.targets.map((t) => t.name) as [string, string, string, string | undefined];
+  const [direct, bare, warden] = r.targets.map((t) => t.name) as [string, string, string];
+  const portkey = r.targets.find((t) => t.name.startsWith('Portkey'))?.name;
+  const nginx = r.targets.find((t) => t.name.startsWith('nginx'))?.name;
   const lat = new Map(r.latency.map((l) => [l.name, l]));
   const base = lat.get(direct) as LatencyResult;
   const rps = new Map([...r.runs].map(([name, run]) => [name, run.rps]));
@@ -207,8 +230,14 @@ function printTables(r: Report): void {
     out.push(`| Warden / Portkey throughput | ${fmt(vsPortkey, 1)}x (per turn, median: ${fmt(turnRatio(r.runs, warden, portkey), 1)}x) | >= ${TARGETS.vsPortkey}x | ${yes(vsPortkey >= TARGETS.vsPortkey)} |`);
     if (r.cpuUsPerRequest.has(portkey)) out.push(`| same, from server CPU per request (Portkey's / Warden's) | ${fmt(cpuRatio(warden, portkey), 1)}x | >= ${TARGETS.vsPortkey}x | ${yes(cpuRatio(warden, portkey) >= TARGETS.vsPortkey)} |`);
     out.push(`| Portkey added latency p50 / p99 (for reference) | ${ms(p.p50 - base.p50)} / ${ms(p.p99 - base.p99)} ms | | |`);
+    out.push(`| bare undici proxy / Portkey throughput (what a proxy hop with no policy reaches) | ${fmt((rps.get(bare) ?? 0) / (rps.get(portkey) ?? 1), 1)}x | | |`);
   } else {
     out.push(`| Warden / Portkey throughput | not measured | >= ${TARGETS.vsPortkey}x | Portkey skipped (see above) |`);
+  }
+  const n = nginx ? lat.get(nginx) : undefined;
+  if (nginx && n) {
+    out.push(`| nginx added latency p50 / p99 (one proxy hop in C: the floor of any proxy here) | ${ms(n.p50 - base.p50)} / ${ms(n.p99 - base.p99)} ms | | |`);
+    if (portkey && rps.has(portkey)) out.push(`| nginx / Portkey throughput | ${fmt((rps.get(nginx) ?? 0) / (rps.get(portkey) ?? 1), 1)}x | | |`);
   }
   out.push('', `Run time: ${fmt(r.totalSeconds, 0)} s (latency section ${fmt(r.latencySeconds, 0)} s).`);
   console.log(out.join('\n'));
@@ -222,4 +251,5 @@ try {
 } finally {
   await stopAll();
   wardenServe?.cleanup();
+  nginxServer?.cleanup();
 }
