@@ -302,7 +302,8 @@ async function relayJson(body: Body, res: ServerResponse, status: number, header
     }
     held = chunk;
   }
-  if (!started) res.writeHead(status, { ...headers, 'content-length': String(held?.length ?? 0) });
+  // An empty body keeps Node's own framing (a 204 must not carry a content-length).
+  if (!started) res.writeHead(status, held ? { ...headers, 'content-length': String(held.length) } : headers);
   res.end(held);
   if (!ok || !chunks.length) return undefined;
   return chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
