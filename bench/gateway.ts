@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   const began = performance.now();
   log(`latency: ${LATENCY_REQUESTS} sequential requests per path; throughput: ${CONNECTIONS} connections, ${SLICES} x ${SLICE_MS} ms per path`);
   const mock = await tsxChild('mock upstream', 'gateway-mock.ts', []);
-  const [warden, bare] = await Promise.all([startWardenServe(mock.url), tsxChild('bare proxy', 'gateway-bare-proxy.ts', [mock.url])]);
+  const [warden, bare, embedded] = await Promise.all([startWardenServe(mock.url), tsxChild('bare proxy', 'gateway-bare-proxy.ts', [mock.url]), tsxChild('warden embedded', 'gateway-embedded.ts', [mock.url])]);
   wardenServe = warden;
   const upstreamAuth = { authorization: 'Bearer sk-bench-upstream' };
   const targets: Target[] = [
@@ -68,6 +68,10 @@ async function main(): Promise<void> {
   const [, bareTarget, wardenTarget] = targets as [Target, Target, Target];
   // The process that serves each path (for the direct path, the mock itself), for its CPU time.
   const pidOf = new Map<Target, number>(targets.map((t, i) => [t, [mock.pid, bare.pid, warden.pid][i] as number]));
+  // The same policy embedded with startGateway and no store: the request path on its own.
+  const embeddedTarget: Target = { name: 'Warden embedded gateway, same policy, no store (no audit, budget or log)', origin: embedded.url, headers: { authorization: `Bearer ${BENCH_KEY}` } };
+  targets.push(embeddedTarget);
+  pidOf.set(embeddedTarget, embedded.pid);
   // nginx, when installed: one proxy hop in C, the floor any proxy pays on this machine.
   const nginx = await startNginx(mock.url);
   let nginxNote: string;
@@ -121,6 +125,7 @@ async function main(): Promise<void> {
     }
   }
   await assertWardenEnforces(wardenTarget);
+  await assertWardenEnforces(embeddedTarget);
   const portkeyTarget = targets.find((t) => t.name.startsWith('Portkey'));
   const info = { ruleTypes: warden.ruleTypes, ruleCount: warden.ruleCount };
   log(`Warden policy: ${info.ruleCount} rules (${info.ruleTypes.join(', ')}); a banned pattern is refused with 403`);
@@ -161,6 +166,7 @@ async function main(): Promise<void> {
   const rss = new Map<string, number | undefined>([
     [bareTarget.name, rssMb(bare.pid)],
     [wardenTarget.name, rssMb(warden.pid)],
+    [embeddedTarget.name, rssMb(embedded.pid)],
   ]);
   if (portkey && portkeyTarget) rss.set(portkeyTarget.name, rssMb(portkey.pid));
   const cpuUsPerRequest = new Map<string, number>();
@@ -183,7 +189,7 @@ interface Report {
 }
 
 function printTables(r: Report): void {
-  const [direct, bare, warden] = r.targets.map((t) => t.name) as [string, string, string];
+  const [direct, bare, warden, embedded] = r.targets.map((t) => t.name) as [string, string, string, string];
   const portkey = r.targets.find((t) => t.name.startsWith('Portkey'))?.name;
   const nginx = r.targets.find((t) => t.name.startsWith('nginx'))?.name;
   const lat = new Map(r.latency.map((l) => [l.name, l]));
@@ -224,6 +230,9 @@ function printTables(r: Report): void {
   out.push(`| Warden / bare undici proxy throughput | ${fmt(vsBare, 2)} (per turn, median: ${fmt(turnRatio(r.runs, warden, bare), 2)}) | >= ${TARGETS.vsBareProxy} | ${yes(vsBare >= TARGETS.vsBareProxy)} |`);
   const cpuRatio = (a: string, b: string) => (r.cpuUsPerRequest.get(b) ?? Number.NaN) / (r.cpuUsPerRequest.get(a) ?? Number.NaN);
   if (r.cpuUsPerRequest.size) out.push(`| same, from server CPU per request (bare proxy's / Warden's) | ${fmt(cpuRatio(warden, bare), 2)} | >= ${TARGETS.vsBareProxy} | ${yes(cpuRatio(warden, bare) >= TARGETS.vsBareProxy)} |`);
+  const e = lat.get(embedded) as LatencyResult;
+  out.push(`| embedded gateway (no store) added latency p50 / p99 | ${ms(e.p50 - base.p50)} / ${ms(e.p99 - base.p99)} ms | | |`);
+  out.push(`| embedded gateway (no store) / bare undici proxy throughput (per-turn median) | ${fmt((rps.get(embedded) ?? 0) / (rps.get(bare) ?? 1), 2)} (${fmt(turnRatio(r.runs, embedded, bare), 2)}) | | |`);
   if (portkey && rps.has(portkey)) {
     const p = lat.get(portkey) as LatencyResult;
     const vsPortkey = (rps.get(warden) ?? 0) / (rps.get(portkey) ?? 1);
@@ -231,6 +240,7 @@ function printTables(r: Report): void {
     if (r.cpuUsPerRequest.has(portkey)) out.push(`| same, from server CPU per request (Portkey's / Warden's) | ${fmt(cpuRatio(warden, portkey), 1)}x | >= ${TARGETS.vsPortkey}x | ${yes(cpuRatio(warden, portkey) >= TARGETS.vsPortkey)} |`);
     out.push(`| Portkey added latency p50 / p99 (for reference) | ${ms(p.p50 - base.p50)} / ${ms(p.p99 - base.p99)} ms | | |`);
     out.push(`| bare undici proxy / Portkey throughput (what a proxy hop with no policy reaches) | ${fmt((rps.get(bare) ?? 0) / (rps.get(portkey) ?? 1), 1)}x | | |`);
+    out.push(`| embedded gateway (no store) / Portkey throughput | ${fmt((rps.get(embedded) ?? 0) / (rps.get(portkey) ?? 1), 1)}x | | |`);
   } else {
     out.push(`| Warden / Portkey throughput | not measured | >= ${TARGETS.vsPortkey}x | Portkey skipped (see above) |`);
   }
