@@ -40,16 +40,23 @@ export async function auditCommand(args: string[], io: CliIo, env: NodeJS.Proces
 
 /**
  * Retention: removes each org's audit records older than the cutoff behind a checkpoint,
- * so the remaining chain still verifies (run it from cron for a retention period).
+ * so the remaining chain still verifies, and the approvals decided before the cutoff
+ * (pending ones stay). Run it from cron for a retention period.
  */
 async function prune(store: Store, cutoff: Date, org: string | undefined, io: CliIo): Promise<number> {
+  // Every escalated call was audited, so the orgs with a chain are the orgs with approvals.
   const orgs = org ? [org] : await store.listAuditOrgs();
-  let total = 0;
+  const before = cutoff.toISOString();
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  let records = 0;
+  let approvals = 0;
   for (const o of orgs) {
-    const { deleted } = await store.deleteAuditBefore(o, cutoff.toISOString());
-    total += deleted;
-    if (deleted) io.out(`org ${o}: removed ${deleted} audit record${deleted === 1 ? '' : 's'} before ${cutoff.toISOString()}\n`);
+    const { deleted } = await store.deleteAuditBefore(o, before);
+    const decided = await store.deleteApprovalsBefore(o, before);
+    records += deleted;
+    approvals += decided;
+    if (deleted || decided) io.out(`org ${o}: removed ${plural(deleted, 'audit record')} and ${plural(decided, 'decided approval')} before ${before}\n`);
   }
-  io.out(`audit retention: ${total} record${total === 1 ? '' : 's'} removed; the remaining chain verifies from its checkpoint\n`);
+  io.out(`audit retention: ${plural(records, 'record')} and ${plural(approvals, 'decided approval')} removed; the remaining chain verifies from its checkpoint\n`);
   return 0;
 }

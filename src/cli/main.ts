@@ -10,7 +10,8 @@ Usage:
   warden mock-upstream [--port N]         a local stand-in for OpenAI and Anthropic (demo, tests)
   warden audit verify [--org ORG]         check the audit hash chain (exit 0 intact, 1 broken)
   warden audit prune --older-than Nd [--org ORG]
-                                          retention: remove older audit records, chain still verifies
+                                          retention: remove older audit records (the chain still
+                                          verifies) and approvals decided before then
 ${POLICY_USAGE.split('\n').slice(1).join('\n')}`;
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {

@@ -289,6 +289,29 @@ export function runStoreContract(name: string, harness: StoreHarness): void {
         expect((await store.listApprovals(o, { status: 'pending' })).map((x) => x.id)).toEqual([c.id, a.id]);
         expect((await store.listApprovals(o, { status: 'cancelled' })).map((x) => x.id)).toEqual([b.id]);
       });
+
+      it('prunes the decided approvals of one org decided before a time, never a pending one', async () => {
+        const o = auditOrg('approval-prune');
+        const other = auditOrg('approval-prune-other');
+        const decidedAt = (ms: number) => new Date(T0 + ms).toISOString();
+        const old = await store.createApproval(o, { request_id: 'req_old', record: {} });
+        await store.decideApproval(o, old.id, { status: 'approved', decided_by: 'alice', decided_at: decidedAt(0) });
+        const expired = await store.createApproval(o, { request_id: 'req_expired', record: {} });
+        await store.decideApproval(o, expired.id, { status: 'expired', decided_at: decidedAt(1_000) });
+        const recent = await store.createApproval(o, { request_id: 'req_recent', record: {} });
+        await store.decideApproval(o, recent.id, { status: 'rejected', decided_at: decidedAt(10_000) });
+        const pending = await store.createApproval(o, { request_id: 'req_pending', record: {}, expires_at: decidedAt(0) });
+        const elsewhere = await store.createApproval(other, { request_id: 'req_old', record: {} });
+        await store.decideApproval(other, elsewhere.id, { status: 'approved', decided_at: decidedAt(0) });
+
+        expect(await store.deleteApprovalsBefore(o, decidedAt(5_000))).toBe(2);
+        expect((await store.listApprovals(o)).map((x) => x.id)).toEqual([pending.id, recent.id]);
+        expect(await store.getApproval(other, elsewhere.id)).not.toBeNull();
+        // Even a cutoff in the future leaves what is still waiting for a human.
+        expect(await store.deleteApprovalsBefore(o, decidedAt(10 ** 12))).toBe(1);
+        expect((await store.listApprovals(o)).map((x) => x.id)).toEqual([pending.id]);
+        await expect(store.deleteApprovalsBefore(o, 'yesterday')).rejects.toBeInstanceOf(StoreInputError);
+      });
     });
 
     describe('the store-backed approval queue (approvals shared by gateway processes)', () => {

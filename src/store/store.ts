@@ -387,6 +387,11 @@ export interface Store {
    * (or an approver and the timeout, in different processes) cannot both win.
    */
   decideApproval(org: string, id: string, decision: ApprovalDecision): Promise<Approval | null>;
+  /**
+   * Retention: removes the org's decided approvals (anything but `pending`) decided before
+   * `time`, and answers how many. A pending approval is never removed, however old.
+   */
+  deleteApprovalsBefore(org: string, time: IsoTime): Promise<number>;
 
   /**
    * Appends entries (any mix of orgs) to their orgs' chains in one transaction: all or none.

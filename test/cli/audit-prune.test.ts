@@ -1,5 +1,6 @@
 // Audit retention as an operator runs it: `warden audit prune --older-than Nd` removes old
-// records behind a checkpoint, and `warden audit verify` still passes on what remains.
+// records behind a checkpoint and old decided approvals, and `warden audit verify` still
+// passes on what remains.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync } from 'node:fs';
@@ -34,6 +35,12 @@ describe('warden audit prune', () => {
       auditEntryFixture('acme', 'req_new_1', { timestamp: at(10) }),
       auditEntryFixture('acme', 'req_new_2', { timestamp: at(1) }),
     ]);
+    // Approvals: one decided long ago, one decided recently, one still waiting (created long ago).
+    const oldApproval = await store.createApproval('acme', { request_id: 'req_old_1', record: {} });
+    await store.decideApproval('acme', oldApproval.id, { status: 'approved', decided_by: 'alice', decided_at: at(100) });
+    const recentApproval = await store.createApproval('acme', { request_id: 'req_new_1', record: {} });
+    await store.decideApproval('acme', recentApproval.id, { status: 'rejected', decided_at: at(10) });
+    const waiting = await store.createApproval('acme', { request_id: 'req_new_2', record: {}, expires_at: at(200) });
     await store.close();
 
     const refused = await warden(cwd, 'audit', 'prune');
@@ -42,7 +49,7 @@ describe('warden audit prune', () => {
 
     const pruned = await warden(cwd, 'audit', 'prune', '--older-than', '90d');
     expect(pruned.code, pruned.err).toBe(0);
-    expect(pruned.out).toContain('org acme: removed 2 audit records');
+    expect(pruned.out).toContain('org acme: removed 2 audit records and 1 decided approval');
 
     const verified = await warden(cwd, 'audit', 'verify');
     expect(verified.code, verified.err).toBe(0);
@@ -51,6 +58,7 @@ describe('warden audit prune', () => {
     const reopened = await openStore({ sqlitePath: join(cwd, '.warden', 'warden.db') });
     const left = await reopened.queryAudit('acme', { order: 'asc' });
     expect(left.items.map((r) => r.request_id)).toEqual(['req_new_1', 'req_new_2']);
+    expect((await reopened.listApprovals('acme')).map((a) => a.id)).toEqual([waiting.id, recentApproval.id]);
     await reopened.close();
   });
 });

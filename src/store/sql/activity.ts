@@ -48,6 +48,7 @@ type ActivityMethods = Pick<
   | 'getApproval'
   | 'listApprovals'
   | 'decideApproval'
+  | 'deleteApprovalsBefore'
 >;
 
 function toEvent(row: SqlRow): LlmEvent {
@@ -238,6 +239,9 @@ export function activityMethods(ctx: SqlContext): ActivityMethods {
         [org, id, decision.status, decision.decided_by ?? null, decision.decided_at !== undefined ? isoTime(decision.decided_at, 'decided_at') : now, decision.reason ?? null, now],
       );
       return rows[0] ? toApproval(rows[0]) : null;
+    },
+    async deleteApprovalsBefore(org, time) {
+      return db.execute("DELETE FROM approvals WHERE org = $1 AND status <> 'pending' AND decided_at < $2", [org, isoTime(time, 'time')]);
     },
   };
 }
