@@ -1,5 +1,6 @@
 // Budgets and limits through the real gateway, with the official OpenAI SDK and the mock
 // upstream: refusals answer in the caller's wire format and never reach the provider.
+import { once } from 'node:events';
 import { createServer } from 'node:net';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -78,6 +79,24 @@ describe('gateway budgets', () => {
     s.mock.behavior = { failStatus: 500 };
     await expect(ask(s)).rejects.toMatchObject({ status: 500 });
     expect(s.records.at(-1)?.counters).toEqual({ outcome: 'released' });
+    expect(await counters.usage([TEAM_DAY], NOW)).toEqual([0]);
+  });
+
+  it('releases the reservation when the client goes away mid-stream, and aborts the upstream call', async () => {
+    const counters = createMemoryCounterStore();
+    const s = await start([{ type: 'budget', scope: 'team', window: 'day', max_usd: 10 }], counters);
+    s.mock.behavior = { chunkDelayMs: 1_000 };
+    const aborted = once(s.mock.events, 'aborted');
+    const controller = new AbortController();
+    const stream = await s.openai.chat.completions.create({ model: 'gpt-4o-mini', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'a long story' }] }, { signal: controller.signal });
+    const chunks = stream[Symbol.asyncIterator]();
+    await chunks.next();
+    // Held while the stream runs: the call's worst case ($0.50 at $0.01 per output token).
+    expect(await counters.usage([TEAM_DAY], NOW)).toEqual([usdToMicros(0.5, 'nearest')]);
+    controller.abort();
+    await aborted;
+    await s.recordCount(1);
+    expect(s.records[0]).toMatchObject({ clientAborted: true, counters: { outcome: 'released' } });
     expect(await counters.usage([TEAM_DAY], NOW)).toEqual([0]);
   });
 
