@@ -57,7 +57,12 @@ async function main(): Promise<void> {
   const began = performance.now();
   log(`latency: ${LATENCY_REQUESTS} sequential requests per path; throughput: ${CONNECTIONS} connections, ${SLICES} x ${SLICE_MS} ms per path`);
   const mock = await tsxChild('mock upstream', 'gateway-mock.ts', []);
-  const [warden, bare, embedded] = await Promise.all([startWardenServe(mock.url), tsxChild('bare proxy', 'gateway-bare-proxy.ts', [mock.url]), tsxChild('warden embedded', 'gateway-embedded.ts', [mock.url])]);
+  const [warden, bare, embedded, relay] = await Promise.all([
+    startWardenServe(mock.url),
+    tsxChild('bare proxy', 'gateway-bare-proxy.ts', [mock.url]),
+    tsxChild('warden embedded', 'gateway-embedded.ts', [mock.url]),
+    tsxChild('tcp relay', 'gateway-tcp-relay.ts', [mock.url]),
+  ]);
   wardenServe = warden;
   const upstreamAuth = { authorization: 'Bearer sk-bench-upstream' };
   const targets: Target[] = [
@@ -72,6 +77,10 @@ async function main(): Promise<void> {
   const embeddedTarget: Target = { name: 'Warden embedded gateway, same policy, no store (no audit, budget or log)', origin: embedded.url, headers: { authorization: `Bearer ${BENCH_KEY}` } };
   targets.push(embeddedTarget);
   pidOf.set(embeddedTarget, embedded.pid);
+  // A TCP byte relay in Node: the hop alone, without an HTTP stack.
+  const relayTarget: Target = { name: 'Node TCP byte relay (no HTTP parsing, reference)', origin: relay.url, headers: upstreamAuth };
+  targets.push(relayTarget);
+  pidOf.set(relayTarget, relay.pid);
   // nginx, when installed: one proxy hop in C, the floor any proxy pays on this machine.
   const nginx = await startNginx(mock.url);
   let nginxNote: string;
@@ -244,6 +253,9 @@ function printTables(r: Report): void {
   } else {
     out.push(`| Warden / Portkey throughput | not measured | >= ${TARGETS.vsPortkey}x | Portkey skipped (see above) |`);
   }
+  const relay = r.targets.find((t) => t.name.startsWith('Node TCP'))?.name;
+  const tcp = relay ? lat.get(relay) : undefined;
+  if (relay && tcp) out.push(`| Node TCP byte relay added latency p50 / p99 (the hop without an HTTP stack) | ${ms(tcp.p50 - base.p50)} / ${ms(tcp.p99 - base.p99)} ms | | |`);
   const n = nginx ? lat.get(nginx) : undefined;
   if (nginx && n) {
     out.push(`| nginx added latency p50 / p99 (one proxy hop in C: the floor of any proxy here) | ${ms(n.p50 - base.p50)} / ${ms(n.p99 - base.p99)} ms | | |`);
