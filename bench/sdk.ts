@@ -10,7 +10,7 @@ import OpenAI from 'openai';
 import { guard } from '../dist/sdk/guard.js';
 import { MaxCostPerRequestRule, PolicyEngine, RestrictModelRule, TagBasedModelDowngradeRule, wrapOpenAI } from '../dist/index.js';
 import { benchScript, startProcess, stopAll } from './gateway-processes.js';
-import { fmt, machine, summarize } from './stats.js';
+import { fmt, machine, median, summarize } from './stats.js';
 
 const N = Number(process.env.BENCH_ITERATIONS ?? 2000);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
@@ -91,7 +91,6 @@ function calibrate(us: number): number {
   return iterations;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 const pooled = (rounds: Round[], key: keyof Round) => {
   const all = new Float64Array(rounds.length * N);
   rounds.forEach((r, i) => all.set(r[key], i * N));
@@ -143,8 +142,8 @@ try {
     // The control: a fixed computation as long as the wrapper's median, timed in the same
     // place (right after a call came back). Its tail is what this machine adds to any window
     // of that length (interrupts, a descheduled vCPU), whatever code runs in it.
-    const a0 = pooled(rounds, 'inPlace');
-    const iterations = calibrate(a0.p50);
+    const a = pooled(rounds, 'inPlace');
+    const iterations = calibrate(a.p50);
     const controlUs = new Float64Array(N);
     for (let i = 0; i < N; i++) {
       await raw.chat.completions.create(body(i));
@@ -161,7 +160,6 @@ try {
     }
     const r = pooled(rounds, 'raw');
     const w = pooled(rounds, 'wrapped');
-    const a = pooled(rounds, 'inPlace');
     const g = summarize(checkUs);
     const c = summarize(controlUs);
     const perRound = rounds.map((round) => summarize(round.inPlace).p99);
