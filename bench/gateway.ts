@@ -11,7 +11,7 @@ import { installPortkey, portkeyHeaders, startPortkey } from './gateway-portkey.
 import { type ServerProcess, benchScript, cpuSeconds, rssMb, startProcess, stopAll } from './gateway-processes.js';
 import { type WardenServe, startWardenServe } from './gateway-serve.js';
 import { type Nginx, startNginx } from './gateway-nginx.js';
-import { fmt, machine } from './stats.js';
+import { fmt, machine, median } from './stats.js';
 
 const LATENCY_REQUESTS = Number(process.env.BENCH_LATENCY_REQUESTS ?? 2_000);
 // Throughput runs in short slices, the paths taking turns (the first one rotating), so a
@@ -27,12 +27,6 @@ const ms = (us: number) => fmt(us / 1000, 3);
 
 function tsxChild(name: string, script: string, args: string[]): Promise<ServerProcess> {
   return startProcess({ name, args: ['--import', 'tsx', benchScript(script), ...args] });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length / 2;
-  return sorted.length % 2 ? (sorted[Math.floor(mid)] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /** The median over the slice turns of a / b: each turn measured the two paths a few seconds apart. */
@@ -70,7 +64,7 @@ async function main(): Promise<void> {
     { name: 'bare undici proxy', origin: bare.url, headers: upstreamAuth },
     { name: 'Warden (warden serve), full policy + audit + budget', origin: warden.url, headers: { authorization: `Bearer ${BENCH_KEY}` } },
   ];
-  const [, bareTarget, wardenTarget] = targets as [Target, Target, Target];
+  const [, , wardenTarget] = targets as [Target, Target, Target];
   // The process that serves each path (for the direct path, the mock itself), for its CPU time.
   const pidOf = new Map<Target, number>(targets.map((t, i) => [t, [mock.pid, bare.pid, warden.pid][i] as number]));
   // The same policy embedded with startGateway and no store: the request path on its own.
@@ -135,7 +129,6 @@ async function main(): Promise<void> {
   }
   await assertWardenEnforces(wardenTarget);
   await assertWardenEnforces(embeddedTarget);
-  const portkeyTarget = targets.find((t) => t.name.startsWith('Portkey'));
   const info = { ruleTypes: warden.ruleTypes, ruleCount: warden.ruleCount };
   log(`Warden policy: ${info.ruleCount} rules (${info.ruleTypes.join(', ')}); a banned pattern is refused with 403`);
 
@@ -172,12 +165,8 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all(generators.map((g) => g.close()));
   }
-  const rss = new Map<string, number | undefined>([
-    [bareTarget.name, rssMb(bare.pid)],
-    [wardenTarget.name, rssMb(warden.pid)],
-    [embeddedTarget.name, rssMb(embedded.pid)],
-  ]);
-  if (portkey && portkeyTarget) rss.set(portkeyTarget.name, rssMb(portkey.pid));
+  // Every server's memory but the mock's (the direct path measures the mock, not a proxy).
+  const rss = new Map<string, number | undefined>(targets.slice(1).map((t) => [t.name, rssMb(pidOf.get(t) ?? 0)]));
   const cpuUsPerRequest = new Map<string, number>();
   if (cpuKnown) for (const [t, target] of targets.entries()) cpuUsPerRequest.set(target.name, ((cpu[t] as number) * 1e6) / (runs.get(target.name)?.requests ?? 1));
 
