@@ -238,10 +238,13 @@ function compileRule(
   return { name: config.name ?? type, type, stage: kind.stage, when, evaluate };
 }
 
+const HOLDS = Object.freeze({ value: true });
+const FAILS = Object.freeze({ value: false });
+
 function functionCondition(fn: ConditionFunction, storage: unknown): Condition {
   return (ctx) => {
     try {
-      return fn(toRuleContext(ctx, storage)) === true ? { value: true } : { value: false };
+      return fn(toRuleContext(ctx, storage)) === true ? HOLDS : FAILS;
     } catch (err) {
       return { value: false, error: (err as Error).message };
     }

@@ -159,8 +159,10 @@ export function wrapClient<T extends object>(client: T, hooks: Hooks, options: W
     return proceed(guarded);
   };
 
-  // One proxy per wrapped object and one hooked function per method, made on first access:
-  // `client.chat.completions.create(...)` allocates nothing on the way to the check.
+  // One proxy per wrapped object and one hooked function per method, made on first access and
+  // remembered in the proxy's own table next to the value they stand for:
+  // `client.chat.completions.create(...)` allocates nothing and looks up no weak map on the
+  // way to the check (each lookup is a cache miss when the call comes right after I/O).
   const proxies = new WeakMap<object, object>();
   const functions = new WeakMap<object, Map<Create, Create>>();
   const hookedFor = (obj: object, create: Create, route: string): Create => {
@@ -170,20 +172,32 @@ export function wrapClient<T extends object>(client: T, hooks: Hooks, options: W
     if (!fn) byCreate.set(create, (fn = hooked(obj, create, route) as Create));
     return fn;
   };
+  interface Slot {
+    child: string | undefined;
+    route: string | undefined;
+    /** The value last read at this name, and what the trap returned for it. */
+    value: unknown;
+    result: unknown;
+  }
   const proxy = <O extends object>(target: O, path: string): O => {
     const known = proxies.get(target);
     if (known) return known as O;
-    const table = steps.get(path);
+    const slots = new Map<string, Slot>();
+    for (const [name, step] of steps.get(path) ?? []) slots.set(name, { child: step.child, route: step.route, value: undefined, result: undefined });
     const made = new Proxy(target, {
       get(obj, prop) {
         // The target as receiver: a lazy getter on the client must bind to the client itself,
         // or every property the SDK's request pipeline reads would go through this trap.
         const value = Reflect.get(obj, prop, obj);
-        const step = typeof prop === 'string' ? table?.get(prop) : undefined;
-        if (!step) return value;
-        if (step.route && typeof value === 'function') return hookedFor(obj, value as Create, step.route);
-        if (step.child && value && typeof value === 'object') return proxy(value, step.child);
-        return value;
+        const slot = typeof prop === 'string' ? slots.get(prop) : undefined;
+        if (!slot) return value;
+        if (slot.value === value && value !== undefined) return slot.result;
+        let result: unknown = value;
+        if (slot.route && typeof value === 'function') result = hookedFor(obj, value as Create, slot.route);
+        else if (slot.child && value && typeof value === 'object') result = proxy(value, slot.child);
+        slot.value = value;
+        slot.result = result;
+        return result;
       },
     });
     proxies.set(target, made);

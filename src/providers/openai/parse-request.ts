@@ -51,19 +51,23 @@ export function parseChatCompletions(input: unknown): BodyRequest {
   const body = requireBody(input);
   const model = optionalString(body, 'model');
   if (!Array.isArray(body.messages)) throw new InvalidRequestBodyError('messages', `expected an array of messages, got ${typeName(body.messages)}`);
-  const messages = body.messages.map((m, i): Message => {
+  const list: unknown[] = body.messages;
+  const messages: Message[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const m = list[i];
     // Error paths are built only when there is an error: this runs for every message of every call.
     if (!isRecord(m)) throw new InvalidRequestBodyError(`messages[${i}]`, `expected a message object, got ${typeName(m)}`);
-    if (typeof m.role !== 'string' || !CHAT_ROLES.has(m.role as Role)) {
+    const role = m.role;
+    if (typeof role !== 'string' || !CHAT_ROLES.has(role as Role)) {
       throw new InvalidRequestBodyError(`messages[${i}].role`, `expected one of ${[...CHAT_ROLES].join(', ')}`);
     }
     const content = typeof m.content === 'string' ? m.content : contentParts(m.content, `messages[${i}].content`);
-    const message: Message = { role: m.role as Role, content };
+    const message: Message = { role: role as Role, content };
     const calls = m.tool_calls === undefined ? undefined : toolCalls(m.tool_calls, `messages[${i}].tool_calls`);
     if (calls) message.toolCalls = calls;
     if (typeof m.name === 'string') message.name = m.name;
-    return message;
-  });
+    messages.push(message);
+  }
   if (body.tools !== undefined && body.tools !== null && !Array.isArray(body.tools)) throw new InvalidRequestBodyError('tools', 'expected an array');
   return {
     provider: 'openai',
