@@ -25,6 +25,14 @@ describe('formatUsd', () => {
       const usd = 10 ** ((seed / 0x80000000) * 11 - 8) * (i % 7 === 0 ? -1 : 1);
       expect(formatUsd(usd)).toBe(reference(usd));
     }
+    // Amounts near rounding ties and powers of ten, where arithmetic and toPrecision could part.
+    for (let i = 0; i < 100_000; i++) {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      const digits = 100 + (seed % 900);
+      const exponent = 3 + (seed % 6);
+      const usd = (digits + [0.5, 0.4999999, 0.5000001, 0, 0.9999999, 0.0000001][i % 6]!) / 10 ** exponent;
+      expect(formatUsd(usd)).toBe(reference(usd));
+    }
     for (const edge of [0.00499999, 0.005, 0.0050001, 0.004999999999999999, 0.01, 0.015, 0.999, 1, 1.005]) expect(formatUsd(edge)).toBe(reference(edge));
   });
 });
