@@ -52,7 +52,8 @@ export class DecisionContext implements EvalContext {
   private cachedTexts: string[] | undefined;
   private cachedTokens: { tokens: number; approximate: boolean } | undefined;
   private cachedEstimate: CostEstimate | undefined;
-  private cachedBound: number | undefined;
+  private quickBound: number | undefined;
+  private byteBound: number | undefined;
   skippedParts = 0;
 
   constructor(
@@ -77,7 +78,8 @@ export class DecisionContext implements EvalContext {
       this.cachedTexts = undefined;
       this.cachedTokens = undefined;
       this.cachedEstimate = undefined;
-      this.cachedBound = undefined;
+      this.quickBound = undefined;
+      this.byteBound = undefined;
     }
   }
 
@@ -115,28 +117,43 @@ export class DecisionContext implements EvalContext {
   }
 
   /**
-   * An upper bound of `inputTokens()` from byte lengths alone: exact tokenization costs tens
+   * An upper bound of `inputTokens()` from text lengths alone: exact tokenization costs tens
    * of microseconds per 2 KB, and most requests are nowhere near a ceiling or a cost limit.
+   * The first bound counts 3 bytes per UTF-16 unit (no measuring at all); when it is above
+   * `limit`, the texts' UTF-8 byte lengths give a tighter one.
    */
-  inputTokensAtMost(): number {
+  inputTokensAtMost(limit?: number): number {
     if (this.cachedTokens) return this.cachedTokens.tokens;
-    if (this.cachedBound === undefined) {
-      let bytes = 0;
-      for (const text of this.texts()) bytes += Buffer.byteLength(text, 'utf8');
-      if (this.request.tools?.length) bytes += Buffer.byteLength(JSON.stringify(this.request.tools), 'utf8');
-      const perByte = this.options.pricing.maxTokensPerByte ?? DEFAULT_MAX_TOKENS_PER_BYTE;
-      this.cachedBound = Math.ceil(bytes * perByte) + REPLY_PRIMING_TOKENS + this.messages.length * MESSAGE_OVERHEAD_TOKENS;
-    }
-    return this.cachedBound;
+    this.quickBound ??= this.boundFromBytes(false);
+    if (limit === undefined || this.quickBound <= limit) return this.quickBound;
+    this.byteBound ??= this.boundFromBytes(true);
+    return this.byteBound;
   }
 
-  /** An upper bound of the worst-case cost (null when the model has no known price). */
-  costAtMost(): number | null {
+  private boundFromBytes(measure: boolean): number {
+    let bytes = 0;
+    for (const text of this.texts()) bytes += measure ? Buffer.byteLength(text, 'utf8') : text.length * 3;
+    if (this.request.tools?.length) {
+      const tools = JSON.stringify(this.request.tools);
+      bytes += measure ? Buffer.byteLength(tools, 'utf8') : tools.length * 3;
+    }
+    const perByte = this.options.pricing.maxTokensPerByte ?? DEFAULT_MAX_TOKENS_PER_BYTE;
+    return Math.ceil(bytes * perByte) + REPLY_PRIMING_TOKENS + this.messages.length * MESSAGE_OVERHEAD_TOKENS;
+  }
+
+  /**
+   * An upper bound of the worst-case cost (null when the model has no known price); with
+   * `limit`, as tight as the byte lengths allow when the first bound is above it.
+   */
+  costAtMost(limit?: number): number | null {
     if (this.cachedEstimate) return this.cachedEstimate.costUsd;
     const price = this.model ? this.options.pricing.price(this.request.provider, this.model) : undefined;
     if (!price) return null;
-    const maxOutputTokens = this.request.maxOutputTokens ?? this.options.defaultMaxOutputTokens;
-    return (this.inputTokensAtMost() * price.inputPerMTok + maxOutputTokens * price.outputPerMTok) / 1e6;
+    const output = (this.request.maxOutputTokens ?? this.options.defaultMaxOutputTokens) * price.outputPerMTok;
+    const quick = (this.inputTokensAtMost() * price.inputPerMTok + output) / 1e6;
+    if (limit === undefined || quick <= limit || this.cachedTokens) return quick;
+    this.byteBound ??= this.boundFromBytes(true);
+    return (this.byteBound * price.inputPerMTok + output) / 1e6;
   }
 
   estimate(model?: string): CostEstimate {

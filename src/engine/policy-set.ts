@@ -43,6 +43,8 @@ export class PolicySet {
   private readonly resolved = new Map<string, readonly CompiledRule[]>();
   /** The gateway and SDK reuse one tenant object per key or client: skip building the string key. */
   private readonly byTenant = new WeakMap<Tenant, readonly CompiledRule[]>();
+  private lastTenant: Tenant | undefined;
+  private lastRules: readonly CompiledRule[] = [];
   readonly ruleCount: number;
 
   constructor(
@@ -74,8 +76,15 @@ export class PolicySet {
    * caller's environment replaces the general policy's rules of the same type.
    */
   rulesFor(tenant: Tenant): readonly CompiledRule[] {
-    const known = this.byTenant.get(tenant);
-    if (known) return known;
+    // One client or key calls again and again: its tenant object is checked first.
+    if (tenant === this.lastTenant) return this.lastRules;
+    const known = this.byTenant.get(tenant) ?? this.resolve(tenant);
+    this.lastTenant = tenant;
+    this.lastRules = known;
+    return known;
+  }
+
+  private resolve(tenant: Tenant): readonly CompiledRule[] {
     const env = tenant.environment ?? '';
     const cacheKey = `${tenant.org}\u0000${tenant.team ?? ''}\u0000${tenant.user ?? ''}\u0000${tenant.keyId ?? ''}\u0000${env}`;
     const cached = this.resolved.get(cacheKey);

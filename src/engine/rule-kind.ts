@@ -18,10 +18,13 @@ export interface EvalContext {
   readonly messages: readonly Message[];
   /** Input tokens of the current messages (exact where a tokenizer exists). */
   inputTokens(): number;
-  /** A cheap upper bound of `inputTokens()`; decide from it when it is conclusive. */
-  inputTokensAtMost(): number;
-  /** A cheap upper bound of `estimate().costUsd` (null: no known price). */
-  costAtMost(): number | null;
+  /**
+   * A cheap upper bound of `inputTokens()`; decide from it when it is conclusive. Give the
+   * `limit` it is compared with: a bound above it is tightened once before it is returned.
+   */
+  inputTokensAtMost(limit?: number): number;
+  /** A cheap upper bound of `estimate().costUsd` (null: no known price); `limit` as above. */
+  costAtMost(limit?: number): number | null;
   /** Worst-case cost of the call with the current messages and the current model, or `model` if given. */
   estimate(model?: string): CostEstimate;
   /** Every readable text of the request, one entry per message part and tool-call argument. */

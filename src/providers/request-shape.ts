@@ -20,25 +20,38 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 export function optionalString(body: Record<string, unknown>, field: string, path = field): string | undefined {
-  const value = body[field];
+  return stringValue(body[field], path);
+}
+
+export function optionalPositiveInt(body: Record<string, unknown>, field: string): number | undefined {
+  return positiveIntValue(body[field], field);
+}
+
+export function optionalBoolean(body: Record<string, unknown>, field: string): boolean {
+  return booleanValue(body[field], field);
+}
+
+// The checks on a value already read: a parser on every call's path reads its fields by name
+// (`body.model`), each read at its own site, instead of through `body[field]` in one shared
+// helper, a lookup by a varying key that V8 serves from a global cache.
+
+export function stringValue(value: unknown, path: string): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw new InvalidRequestBodyError(path, `expected a string, got ${typeName(value)}`);
   return value;
 }
 
-export function optionalPositiveInt(body: Record<string, unknown>, field: string): number | undefined {
-  const value = body[field];
+export function positiveIntValue(value: unknown, path: string): number | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new InvalidRequestBodyError(field, `expected a positive integer, got ${typeName(value)}`);
+    throw new InvalidRequestBodyError(path, `expected a positive integer, got ${typeName(value)}`);
   }
   return value;
 }
 
-export function optionalBoolean(body: Record<string, unknown>, field: string): boolean {
-  const value = body[field];
+export function booleanValue(value: unknown, path: string): boolean {
   if (value === undefined || value === null) return false;
-  if (typeof value !== 'boolean') throw new InvalidRequestBodyError(field, `expected a boolean, got ${typeName(value)}`);
+  if (typeof value !== 'boolean') throw new InvalidRequestBodyError(path, `expected a boolean, got ${typeName(value)}`);
   return value;
 }
 

@@ -3,10 +3,13 @@ import {
   type BodyRequest,
   InvalidRequestBodyError,
   argumentsText,
+  booleanValue,
   isRecord,
   optionalBoolean,
   optionalPositiveInt,
   optionalString,
+  positiveIntValue,
+  stringValue,
   typeName,
 } from '../request-shape.js';
 
@@ -49,7 +52,7 @@ function toolCalls(value: unknown, path: string): ToolCall[] | undefined {
 /** `POST /v1/chat/completions` body → the engine's request. */
 export function parseChatCompletions(input: unknown): BodyRequest {
   const body = requireBody(input);
-  const model = optionalString(body, 'model');
+  const model = stringValue(body.model, 'model');
   if (!Array.isArray(body.messages)) throw new InvalidRequestBodyError('messages', `expected an array of messages, got ${typeName(body.messages)}`);
   const list: unknown[] = body.messages;
   const messages: Message[] = [];
@@ -75,9 +78,9 @@ export function parseChatCompletions(input: unknown): BodyRequest {
     model,
     messages,
     tools: (body.tools as unknown[] | undefined) ?? undefined,
-    maxOutputTokens: optionalPositiveInt(body, 'max_completion_tokens') ?? optionalPositiveInt(body, 'max_tokens'),
-    stream: optionalBoolean(body, 'stream'),
-    endUser: optionalString(body, 'user'),
+    maxOutputTokens: positiveIntValue(body.max_completion_tokens, 'max_completion_tokens') ?? positiveIntValue(body.max_tokens, 'max_tokens'),
+    stream: booleanValue(body.stream, 'stream'),
+    endUser: stringValue(body.user, 'user'),
     body,
   };
 }

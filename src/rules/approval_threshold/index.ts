@@ -23,7 +23,7 @@ export const approvalThreshold = defineRuleKind({
     const verdict = config.action ?? 'escalate';
     return (ctx) => {
       if (threshold === 0) return { outcome: 'skip', reason: 'threshold 0 disables the check' };
-      const bound = ctx.costAtMost();
+      const bound = ctx.costAtMost(threshold);
       if (bound !== null && bound < threshold) return { outcome: 'pass' };
       const cost = costOrUnknown(ctx, config.unknown_price);
       if (typeof cost !== 'number') return cost;

@@ -17,7 +17,7 @@ export const maxCostPerRequest = defineRuleKind({
     const limitText = formatUsd(limit);
     const verdict = config.action === 'flag' ? 'flag' : 'block';
     return (ctx) => {
-      const bound = ctx.costAtMost();
+      const bound = ctx.costAtMost(limit);
       if (bound !== null && bound <= limit) return { outcome: 'pass', reason: `estimated at most ${formatUsd(bound)}, within ${limitText}` };
       const cost = costOrUnknown(ctx, config.unknown_price);
       if (typeof cost !== 'number') return cost;

@@ -32,7 +32,7 @@ export const modelDowngrade = defineRuleKind({
       if (model === to) return { outcome: 'pass', reason: `already ${to}` };
       if (only && !only(model)) return { outcome: 'skip', reason: `model "${model}" not in models` };
       if (threshold === undefined) return { outcome: 'modify', reason: `model ${model} downgraded to ${to}`, patch: { model: to } };
-      const bound = ctx.costAtMost();
+      const bound = ctx.costAtMost(threshold);
       if (bound !== null && bound <= threshold) return { outcome: 'pass', reason: `estimated at most ${formatUsd(bound)}, within ${thresholdText}` };
       const cost = costOrUnknown(ctx, 'allow');
       if (typeof cost !== 'number') return cost;

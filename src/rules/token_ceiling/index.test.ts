@@ -66,4 +66,21 @@ describe('token_ceiling evaluation', () => {
     const d = compile([policy([{ type: 'token_ceiling', max_input_tokens: 16 }])]).decide(request({ prompt, model: 'no-such-model' }), tenant(), NOW);
     expect(d.code).toBe('token_ceiling_exceeded');
   });
+
+  it("decides from the texts' byte lengths, without tokenizing, when that bound is within the ceiling", () => {
+    let counted = 0;
+    const counting: PricingPort = {
+      price: () => undefined,
+      countTokens: (t) => {
+        counted++;
+        return { tokens: t.length, approximate: false };
+      },
+    };
+    // 40 ASCII bytes: at most ceil(40 * 1.2) + 3 + 4 = 55 tokens by bytes, 151 by 3 bytes a character.
+    expect(decide({ max_input_tokens: 55 }, prompt, counting).action).toBe('allow');
+    expect(counted).toBe(0);
+    // Under the byte bound, the count decides: 40 + 7 tokens are within 54.
+    expect(decide({ max_input_tokens: 54 }, prompt, counting).action).toBe('allow');
+    expect(counted).toBe(1);
+  });
 });

@@ -14,7 +14,7 @@ export const tokenCeiling = defineRuleKind({
     const limit = config.max_input_tokens;
     const verdict = config.action === 'flag' ? 'flag' : 'block';
     return (ctx) => {
-      if (ctx.inputTokensAtMost() <= limit) return { outcome: 'pass' };
+      if (ctx.inputTokensAtMost(limit) <= limit) return { outcome: 'pass' };
       const tokens = ctx.inputTokens();
       if (tokens <= limit) return { outcome: 'pass' };
       const approx = ctx.estimate().tokensApproximate ? ' (approximate count)' : '';
