@@ -16,10 +16,55 @@ export interface MeterSettings {
 interface Sent {
   data: unknown;
   response?: unknown;
+  /** The client's request props (the options it sent), for its helpers' `_thenUnwrap`. */
+  props?: unknown;
 }
 
-/** What the official clients' `create` returns: awaitable, with `withResponse()`. */
-export type MeteredPromise = Promise<unknown> & { withResponse(): Promise<Sent>; asResponse(): Promise<unknown> };
+type Transform = (data: unknown, props: unknown) => unknown;
+
+/**
+ * What the official clients' `create` returns: awaitable, with `withResponse()`,
+ * `asResponse()`, and the `_thenUnwrap()` their own helpers (`parse`, `stream`, ...) chain on.
+ */
+export type MeteredPromise = Promise<unknown> & {
+  withResponse(): Promise<{ data: unknown; response?: unknown }>;
+  asResponse(): Promise<unknown>;
+  _thenUnwrap(transform: Transform): MeteredPromise;
+};
+
+function metered(inner: Promise<Sent>): MeteredPromise {
+  // Handled here so a caller that only uses withResponse() leaves no unhandled rejection behind.
+  inner.catch(() => undefined);
+  const data = inner.then((r) => r.data);
+  data.catch(() => undefined);
+  return Object.assign(data, {
+    withResponse: () => inner.then(({ data: value, response }) => ({ data: value, response })),
+    asResponse: () => inner.then((r) => r.response),
+    _thenUnwrap: (transform: Transform) => metered(inner.then(async (r) => ({ ...r, data: await transform(r.data, r.props) }))),
+  });
+}
+
+/** A call refused before it was sent, shaped like the client's own promise (its helpers chain on it). */
+export function refusedCall(err: unknown): MeteredPromise {
+  return metered(Promise.reject(err));
+}
+
+/** A call made once `call` resolves (to the client's promise), shaped like the client's own promise. */
+export function deferredCall(call: Promise<unknown>): MeteredPromise {
+  return metered(call.then(reply));
+}
+
+/** The reply of a sent call, with its response and, from an APIPromise, its request props. */
+async function reply(pending: unknown): Promise<Sent> {
+  const api = pending as { _thenUnwrap?: (t: Transform) => { withResponse(): Promise<{ data: { data: unknown; props: unknown }; response: unknown }> }; withResponse?: () => Promise<Sent> };
+  if (typeof api._thenUnwrap === 'function') {
+    // Unwrapped once, by the client itself, so the props its helpers read come along.
+    const { data, response } = await api._thenUnwrap((value, props) => ({ data: value, props })).withResponse();
+    return { data: data.data, response, props: data.props };
+  }
+  if (typeof api.withResponse === 'function') return api.withResponse();
+  return { data: await pending };
+}
 
 /**
  * Runs an allowed call that carries counter claims: reserve (refusing with
@@ -34,15 +79,7 @@ export interface MeteredCallOptions {
 }
 
 export function meteredCall(decision: Decision, provider: string, send: () => unknown, settings: MeterSettings, options: MeteredCallOptions = {}): MeteredPromise {
-  const inner = run(decision, provider, send, settings, options);
-  // Handled here so a caller that only uses withResponse() leaves no unhandled rejection behind.
-  inner.catch(() => undefined);
-  const data = inner.then((r) => r.data);
-  data.catch(() => undefined);
-  return Object.assign(data, {
-    withResponse: () => inner,
-    asResponse: () => inner.then((r) => r.response),
-  });
+  return metered(run(decision, provider, send, settings, options));
 }
 
 async function run(decision: Decision, provider: string, send: () => unknown, settings: MeterSettings, options: MeteredCallOptions): Promise<Sent> {
@@ -54,8 +91,7 @@ async function run(decision: Decision, provider: string, send: () => unknown, se
   const reservation = result.reservation;
   let sent: Sent;
   try {
-    const pending = send() as { withResponse?: () => Promise<Sent> } | Promise<unknown>;
-    sent = typeof (pending as { withResponse?: unknown }).withResponse === 'function' ? await (pending as { withResponse: () => Promise<Sent> }).withResponse() : { data: await pending };
+    sent = await reply(send());
   } catch (err) {
     if (reservation) await release(reservation, settings.now()).catch(() => undefined);
     throw err;

@@ -8,7 +8,9 @@ const OPENAI_HOOKS = {
 
 /**
  * Wraps an official `openai` client: `chat.completions.create`, `responses.create` and
- * `embeddings.create` (streamed or not) run Warden's policies first. A refused call throws
+ * `embeddings.create` (streamed or not) run Warden's policies first, and so do the client's
+ * helpers built on them (`chat.completions.parse`, `.stream`, `.runTools`, `responses.parse`,
+ * `.stream`). A refused call throws
  * PolicyViolationError before any network call: the provider is never reached or billed.
  */
 export function wrapOpenAI<T extends object>(client: T, options: WardenOptions = {}): T {

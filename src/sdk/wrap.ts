@@ -8,7 +8,7 @@ import { type GuardSettings, type Guarded, guard } from './guard.js';
 import { askClassifier } from '../engine/confirm.js';
 import { classifierTexts } from '../rules/detector-rule.js';
 import { ClassifierPending, type SdkClassifierOption, sdkClassifier } from './classifier.js';
-import { type MeterSettings, meteredCall } from './metered-call.js';
+import { type MeterSettings, deferredCall, meteredCall, refusedCall } from './metered-call.js';
 import { PolicyEngine } from './policy-engine.js';
 
 export interface WardenOptions {
@@ -149,12 +149,12 @@ export function wrapClient<T extends object>(client: T, hooks: Hooks, options: W
     try {
       guarded = guard(route, body, callLabels, settings);
     } catch (err) {
-      // confirm_with_classifier: ask the classifier about the flagged texts, then guard again with its verdict
-      // (a plain Promise on this path: the client's APIPromise helpers are not available).
+      // confirm_with_classifier: ask the classifier about the flagged texts, then guard again with its verdict.
       if (err instanceof ClassifierPending && classifier) {
-        return askClassifier(classifier, classifierTexts(err.request)).then((verdict) => proceed(guard(route, body, callLabels, { ...settings, classifier: { verdict } })));
+        return deferredCall(askClassifier(classifier, classifierTexts(err.request)).then((verdict) => proceed(guard(route, body, callLabels, { ...settings, classifier: { verdict } }))));
       }
-      return Promise.reject(err);
+      // A rejection shaped like the client's promise: its own helpers (parse, stream, ...) chain on it.
+      return refusedCall(err);
     }
     return proceed(guarded);
   };
@@ -175,26 +175,51 @@ export function wrapClient<T extends object>(client: T, hooks: Hooks, options: W
   interface Slot {
     child: string | undefined;
     route: string | undefined;
+    /** `_client`, a resource's link to its client: answered with the wrapped client. */
+    client: boolean;
     /** The value last read at this name, and what the trap returned for it. */
     value: unknown;
     result: unknown;
   }
+  // The clients' own helpers (`chat.completions.parse`, `.stream`, `.runTools`,
+  // `responses.parse`, `.stream`, ...) call `this._client.<resource>.create`: a resource's
+  // `_client`, read through the wrapper, is the wrapped client, so those calls are checked
+  // too. The client's own methods run on the client itself (it keeps private state), and
+  // `withOptions` returns a client wrapped like this one.
+  const onClient = (obj: object, fn: (...args: unknown[]) => unknown, prop: string, bound: Map<unknown, unknown>): unknown => {
+    let known = bound.get(fn);
+    if (!known) {
+      known =
+        prop === 'withOptions'
+          ? (...args: unknown[]) => {
+              const made = fn.apply(obj, args);
+              return made && typeof made === 'object' ? proxy(made, '') : made;
+            }
+          : fn.bind(obj);
+      bound.set(fn, known);
+    }
+    return known;
+  };
   const proxy = <O extends object>(target: O, path: string): O => {
     const known = proxies.get(target);
     if (known) return known as O;
     const slots = new Map<string, Slot>();
-    for (const [name, step] of steps.get(path) ?? []) slots.set(name, { child: step.child, route: step.route, value: undefined, result: undefined });
+    for (const [name, step] of steps.get(path) ?? []) slots.set(name, { child: step.child, route: step.route, client: false, value: undefined, result: undefined });
+    if (path !== '') slots.set('_client', { child: undefined, route: undefined, client: true, value: undefined, result: undefined });
+    const root = path === '';
+    const bound = new Map<unknown, unknown>();
     const made = new Proxy(target, {
       get(obj, prop) {
         // The target as receiver: a lazy getter on the client must bind to the client itself,
         // or every property the SDK's request pipeline reads would go through this trap.
         const value = Reflect.get(obj, prop, obj);
         const slot = typeof prop === 'string' ? slots.get(prop) : undefined;
-        if (!slot) return value;
+        if (!slot) return root && typeof value === 'function' && typeof prop === 'string' ? onClient(obj, value as (...args: unknown[]) => unknown, prop, bound) : value;
         if (slot.value === value && value !== undefined) return slot.result;
         let result: unknown = value;
         if (slot.route && typeof value === 'function') result = hookedFor(obj, value as Create, slot.route);
         else if (slot.child && value && typeof value === 'object') result = proxy(value, slot.child);
+        else if (slot.client && value && typeof value === 'object') result = proxy(value, '');
         slot.value = value;
         slot.result = result;
         return result;
