@@ -123,6 +123,12 @@ export interface ScannerConfig {
   readonly reportExampleSecrets?: boolean;
   /** Decoding of base64/hex/URL-encoded segments: nesting depth and bytes per text. */
   readonly decode?: { readonly maxDepth?: number; readonly maxBytes?: number };
+  /**
+   * Remember the findings of recently scanned texts (bounded: 4,096 texts, 4 M characters):
+   * conversations resend their system prompt and history on every call, and a text is then
+   * scanned once. Holds those texts in memory while they stay in the cache. Default false.
+   */
+  readonly cacheTexts?: boolean;
 }
 
 export interface Scanner {

@@ -1,5 +1,6 @@
 import { countTokens as countCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
 import { countTokens as countO200k } from 'gpt-tokenizer/encoding/o200k_base';
+import { TextCache } from '../detectors/text/text-cache.js';
 
 export interface TokenCount {
   tokens: number;
@@ -46,46 +47,14 @@ const ENCODING_BY_PREFIX: ReadonlyArray<readonly [string, Encoding]> = [
   ['babbage-002', 'cl100k_base'],
 ];
 
-/** Bounded cache of raw counts: conversations resend the same system prompt and history. */
-class CountCache {
-  readonly #entries = new Map<string, number>();
-  #chars = 0;
-
-  constructor(
-    private readonly maxEntries: number,
-    private readonly maxChars: number,
-  ) {}
-
-  get(text: string): number | undefined {
-    return this.#entries.get(text);
-  }
-
-  set(text: string, tokens: number): void {
-    if (text.length > this.maxChars / 8) return; // one huge string must not flush everything
-    while (this.#entries.size >= this.maxEntries || this.#chars + text.length > this.maxChars) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done === true) break;
-      this.#entries.delete(oldest.value);
-      this.#chars -= oldest.value.length;
-    }
-    this.#entries.set(text, tokens);
-    this.#chars += text.length;
-  }
-
-  clear(): void {
-    this.#entries.clear();
-    this.#chars = 0;
-  }
-}
-
 /** Below this length counting is cheaper than hashing into the cache. */
 const MIN_CACHED_LENGTH = 256;
 const CACHE_MAX_ENTRIES = 4096;
 const CACHE_MAX_CHARS = 8_000_000;
 
-const counters: Record<Encoding, { count: Counter; cache: CountCache }> = {
-  o200k_base: { count: (text) => countO200k(text, PLAIN_TEXT), cache: new CountCache(CACHE_MAX_ENTRIES, CACHE_MAX_CHARS) },
-  cl100k_base: { count: (text) => countCl100k(text, PLAIN_TEXT), cache: new CountCache(CACHE_MAX_ENTRIES, CACHE_MAX_CHARS) },
+const counters: Record<Encoding, { count: Counter; cache: TextCache<number> }> = {
+  o200k_base: { count: (text) => countO200k(text, PLAIN_TEXT), cache: new TextCache<number>(CACHE_MAX_ENTRIES, CACHE_MAX_CHARS) },
+  cl100k_base: { count: (text) => countCl100k(text, PLAIN_TEXT), cache: new TextCache<number>(CACHE_MAX_ENTRIES, CACHE_MAX_CHARS) },
 };
 
 interface Plan {

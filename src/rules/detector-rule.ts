@@ -59,13 +59,15 @@ export interface DetectorKindSpec {
 /**
  * One scanner with every detector at its defaults, shared by all rules whose config only
  * narrows what they report. Its findings are cached per `ctx.texts()` array, so several
- * detector rules in one decide() read the request once instead of once each.
+ * detector rules in one decide() read the request once instead of once each, and it
+ * remembers recent texts' findings, so a conversation's history is scanned once, not on
+ * every call that resends it.
  */
 let sharedScanner: Scanner | undefined;
 const sharedScans = new WeakMap<readonly string[], readonly Finding[]>();
 
 function shared(): Scanner {
-  sharedScanner ??= compileScanner({ pii: true, secrets: true, prompt_injection: true, encoding: true, exfiltration: true });
+  sharedScanner ??= compileScanner({ pii: true, secrets: true, prompt_injection: true, encoding: true, exfiltration: true, cacheTexts: true });
   return sharedScanner;
 }
 
