@@ -46,25 +46,36 @@ export function messageTexts(messages: readonly Message[]): { texts: string[]; s
 
 /** The mutable working state of one decide() call, seen by rules through EvalContext. */
 export class DecisionContext implements EvalContext {
-  model: string | undefined;
-  messages: readonly Message[];
-  readonly unknownPrice: 'block' | 'allow';
-  private cachedTexts: string[] | undefined;
-  private cachedTokens: { tokens: number; approximate: boolean } | undefined;
-  private cachedEstimate: CostEstimate | undefined;
-  private quickBound: number | undefined;
-  private byteBound: number | undefined;
-  skippedParts = 0;
+  // Declared, not defined: the constructor assigns every field once, in this order (one
+  // shape, no field initializer to run on each of the engine's calls).
+  declare readonly request: LlmRequest;
+  declare readonly tenant: Tenant;
+  declare readonly now: number;
+  declare private readonly options: ContextOptions;
+  declare model: string | undefined;
+  declare messages: readonly Message[];
+  declare readonly unknownPrice: 'block' | 'allow';
+  declare private cachedTexts: string[] | undefined;
+  declare private cachedTokens: { tokens: number; approximate: boolean } | undefined;
+  declare private cachedEstimate: CostEstimate | undefined;
+  declare private quickBound: number | undefined;
+  declare private byteBound: number | undefined;
+  declare skippedParts: number;
 
-  constructor(
-    readonly request: LlmRequest,
-    readonly tenant: Tenant,
-    readonly now: number,
-    private readonly options: ContextOptions,
-  ) {
+  constructor(request: LlmRequest, tenant: Tenant, now: number, options: ContextOptions) {
+    this.request = request;
+    this.tenant = tenant;
+    this.now = now;
+    this.options = options;
     this.model = request.model;
     this.messages = request.messages;
     this.unknownPrice = options.unknownPrice;
+    this.cachedTexts = undefined;
+    this.cachedTokens = undefined;
+    this.cachedEstimate = undefined;
+    this.quickBound = undefined;
+    this.byteBound = undefined;
+    this.skippedParts = 0;
   }
 
   /** Called by the engine when a rule changed the model or the messages. */

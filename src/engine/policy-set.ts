@@ -236,22 +236,23 @@ export class PolicySet {
  * is built in V8's dictionary mode, about 1 µs each, and every later read of it is a lookup.
  */
 class EngineDecision implements Decision {
-  action: Decision['action'];
-  code: string | undefined;
-  policy: string | null;
-  rule: string | null;
-  reason: string;
-  outcomes: RuleOutcome[];
-  modifications: Modifications;
-  claims: CounterClaim[];
+  // Declared, not defined: the constructor assigns each once, in this order.
+  declare action: Decision['action'];
+  declare code: string | undefined;
+  declare policy: string | null;
+  declare rule: string | null;
+  declare reason: string;
+  declare outcomes: RuleOutcome[];
+  declare modifications: Modifications;
+  declare claims: CounterClaim[];
   declare estimate: CostEstimate;
-  retryAfterSeconds: number | undefined;
-  requestId: string;
-  timestamp: string;
-  user: string | null;
-  environment: string | null;
-  revision: string;
-  durationUs: number;
+  declare retryAfterSeconds: number | undefined;
+  declare requestId: string;
+  declare timestamp: string;
+  declare user: string | null;
+  declare environment: string | null;
+  declare revision: string;
+  declare durationUs: number;
   #context: DecisionContext | undefined;
   #estimate: CostEstimate | undefined;
 
