@@ -114,8 +114,15 @@ function teamPolicies(teams: number) {
   }));
 }
 
+const WARMUP = 2000;
+
+/**
+ * Times `run(0)` to `run(n - 1)` after warming up on `run(n)` to `run(n + WARMUP - 1)`: each
+ * row's requests are its own (see `conversations`), so no measured text was seen before by a
+ * cache (token counts, detector findings), in the warm-up or in an earlier row.
+ */
 function measure(label: string, n: number, run: (i: number) => void): { label: string; p50: number; p99: number; mean: number; n: number } {
-  for (let i = 0; i < Math.min(2000, n); i++) run(i + 1_000_000); // warm up JIT and caches
+  for (let i = 0; i < WARMUP; i++) run(n + i); // warm up JIT and caches
   const samples = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
@@ -137,20 +144,28 @@ const rows: ReturnType<typeof measure>[] = [];
 // 1. 20-rule org policy
 const set20 = compilePolicies(orgPolicy20(), { unknownPrice: 'allow' });
 const tenant20: Tenant = { org: 'acme', team: 'search', environment: 'production', keyPrefix: 'wk_live_0000', role: 'engineer' };
-const reqs = Array.from({ length: N }, (_, i) => conversation(i, false));
-rows.push(measure(`20 rules, ~2 KB conversation (history repeats, last message new)`, N, (i) => set20.decide(reqs[i % N] as LlmRequest, tenant20, now)));
-const fresh = Array.from({ length: 5000 }, (_, i) => conversation(i, true));
-rows.push(measure(`20 rules, ~2 KB all-new prose (no cache hits)`, 5000, (i) => set20.decide(fresh[i % 5000] as LlmRequest, tenant20, now)));
-const unseen = Array.from({ length: 5000 }, (_, i) => conversation(i, true, identifiers));
-rows.push(measure(`20 rules, ~2 KB all-new identifiers and numbers (worst case for token counting)`, 5000, (i) => set20.decide(unseen[i % 5000] as LlmRequest, tenant20, now)));
+/** `n` measured requests and the warm-up's, built for one row. */
+const conversations = (n: number, freshAll: boolean, text?: (chars: number) => string) => Array.from({ length: n + WARMUP }, (_, i) => conversation(i, freshAll, text));
+const reqs = conversations(N, false);
+rows.push(measure(`20 rules, ~2 KB conversation (history repeats, last message new)`, N, (i) => set20.decide(reqs[i] as LlmRequest, tenant20, now)));
+const fresh = conversations(5000, true);
+rows.push(measure(`20 rules, ~2 KB all-new prose (no cache hits)`, 5000, (i) => set20.decide(fresh[i] as LlmRequest, tenant20, now)));
+const unseen = conversations(5000, true, identifiers);
+rows.push(measure(`20 rules, ~2 KB all-new identifiers and numbers (worst case for token counting)`, 5000, (i) => set20.decide(unseen[i] as LlmRequest, tenant20, now)));
 
 // DESIGN's headline: the shipped default policy (every detector) on a ~2 KB prompt, alone and
 // together with the 20-rule org policy.
 const defaults = defaultPolicy([]) as Record<string, unknown>;
 const setDefault = compilePolicies([defaults], { unknownPrice: 'allow' });
-rows.push(measure(`default policy (secrets, pii, injection, exfiltration, encoding), ~2 KB conversation`, N, (i) => setDefault.decide(reqs[i % N] as LlmRequest, tenant20, now)));
+const reqsDefault = conversations(N, false);
+rows.push(measure(`default policy (secrets, pii, injection, exfiltration, encoding), ~2 KB conversation`, N, (i) => setDefault.decide(reqsDefault[i] as LlmRequest, tenant20, now)));
+const freshDefault = conversations(5000, true);
+rows.push(measure(`default policy, ~2 KB all-new prose (no cache hits)`, 5000, (i) => setDefault.decide(freshDefault[i] as LlmRequest, tenant20, now)));
 const setBoth = compilePolicies([...orgPolicy20(), defaults], { unknownPrice: 'allow' });
-rows.push(measure(`20 rules + default policy (all detectors), ~2 KB conversation`, N, (i) => setBoth.decide(reqs[i % N] as LlmRequest, tenant20, now)));
+const reqsBoth = conversations(N, false);
+rows.push(measure(`20 rules + default policy (all detectors), ~2 KB conversation`, N, (i) => setBoth.decide(reqsBoth[i] as LlmRequest, tenant20, now)));
+const freshBoth = conversations(5000, true);
+rows.push(measure(`20 rules + default policy, ~2 KB all-new prose (no cache hits)`, 5000, (i) => setBoth.decide(freshBoth[i] as LlmRequest, tenant20, now)));
 
 // 2. 10,000 rules across 1,000 teams
 const before = heapMb();
@@ -160,7 +175,8 @@ const big = compilePolicies(docs, { unknownPrice: 'allow' });
 const compileMs = performance.now() - t0;
 const after = heapMb();
 const teamTenants: Tenant[] = Array.from({ length: 1000 }, (_, t) => ({ org: 'bigco', team: `team-${t}`, environment: 'production' }));
-rows.push(measure(`10,000 rules / 1,000 teams, ~2 KB conversation`, N, (i) => big.decide(reqs[i % N] as LlmRequest, teamTenants[(i * 7919) % 1000] as Tenant, now)));
+const reqsBig = conversations(N, false);
+rows.push(measure(`10,000 rules / 1,000 teams, ~2 KB conversation`, N, (i) => big.decide(reqsBig[i] as LlmRequest, teamTenants[(i * 7919) % 1000] as Tenant, now)));
 
 console.log(`## Engine (${machine()})\n`);
 console.log('| scenario | decisions | p50 µs | p99 µs | mean µs |');
