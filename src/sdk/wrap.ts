@@ -123,6 +123,21 @@ export function wrapClient<T extends object>(client: T, hooks: Hooks, options: W
 
   type Create = (body: unknown, options?: unknown) => unknown;
 
+  /** Sends a guarded call: the client's own `create`, metered when the decision carries claims. */
+  const proceed = (obj: object, create: Create, route: string, guarded: Guarded, sendOptions: unknown): unknown => {
+    const { decision } = guarded;
+    // Without budgets or limits the call is the client's own, unchanged (and synchronous).
+    if (decision.claims.length === 0) return create.call(obj, guarded.body, sendOptions);
+    let sendBody = guarded.body;
+    const askUsage = route === 'openai.chat' && sendBody.stream === true && !usageRequested(sendBody);
+    // A streamed call is billed from its usage chunk: ask for it, as the gateway does.
+    if (askUsage) sendBody = { ...sendBody, stream_options: { ...(isObject(sendBody.stream_options) ? sendBody.stream_options : {}), include_usage: true } };
+    const send = () => create.call(obj, sendBody, sendOptions);
+    const { request, reportPending } = guarded;
+    const report = reportPending && settings.onDecision ? (final: Decision) => settings.onDecision?.(final, request) : undefined;
+    return meteredCall(decision, route.split('.')[0] as string, send, meter, { hideUsageChunk: askUsage, ...(report ? { report } : {}) });
+  };
+
   /** The hooked `create` of `obj` at `route`: the policy check, then the client's own method. */
   const hooked = (obj: object, create: Create, route: string) => (body: Record<string, unknown>, callOptions?: Record<string, unknown> & WardenCallOptions) => {
     let sendOptions = callOptions;
@@ -132,31 +147,19 @@ export function wrapClient<T extends object>(client: T, hooks: Hooks, options: W
       callLabels = wardenLabels;
       sendOptions = rest;
     }
-    const proceed = (guarded: Guarded): unknown => {
-      const { decision } = guarded;
-      // Without budgets or limits the call is the client's own, unchanged (and synchronous).
-      if (decision.claims.length === 0) return create.call(obj, guarded.body, sendOptions);
-      let sendBody = guarded.body;
-      const askUsage = route === 'openai.chat' && sendBody.stream === true && !usageRequested(sendBody);
-      // A streamed call is billed from its usage chunk: ask for it, as the gateway does.
-      if (askUsage) sendBody = { ...sendBody, stream_options: { ...(isObject(sendBody.stream_options) ? sendBody.stream_options : {}), include_usage: true } };
-      const send = () => create.call(obj, sendBody, sendOptions);
-      const { request, reportPending } = guarded;
-      const report = reportPending && settings.onDecision ? (final: Decision) => settings.onDecision?.(final, request) : undefined;
-      return meteredCall(decision, route.split('.')[0] as string, send, meter, { hideUsageChunk: askUsage, ...(report ? { report } : {}) });
-    };
     let guarded: Guarded;
     try {
       guarded = guard(route, body, callLabels, settings);
     } catch (err) {
       // confirm_with_classifier: ask the classifier about the flagged texts, then guard again with its verdict.
       if (err instanceof ClassifierPending && classifier) {
-        return deferredCall(askClassifier(classifier, classifierTexts(err.request)).then((verdict) => proceed(guard(route, body, callLabels, { ...settings, classifier: { verdict } }))));
+        const verdict = askClassifier(classifier, classifierTexts(err.request));
+        return deferredCall(verdict.then((answer) => proceed(obj, create, route, guard(route, body, callLabels, { ...settings, classifier: { verdict: answer } }), sendOptions)));
       }
       // A rejection shaped like the client's promise: its own helpers (parse, stream, ...) chain on it.
       return refusedCall(err);
     }
-    return proceed(guarded);
+    return proceed(obj, create, route, guarded, sendOptions);
   };
 
   // One proxy per wrapped object and one hooked function per method, made on first access and
