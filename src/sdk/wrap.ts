@@ -217,7 +217,7 @@ export function wrapClient<T extends object>(client: T, hooks: Hooks, options: W
         // or every property the SDK's request pipeline reads would go through this trap.
         const value = Reflect.get(obj, prop, obj);
         const slot = typeof prop === 'string' ? slots.get(prop) : undefined;
-        if (!slot) return root && typeof value === 'function' && typeof prop === 'string' ? onClient(obj, value as (...args: unknown[]) => unknown, prop, bound) : value;
+        if (!slot) return root && typeof value === 'function' && isMethod(obj, prop) ? onClient(obj, value as (...args: unknown[]) => unknown, prop, bound) : value;
         if (slot.value === value && value !== undefined) return slot.result;
         let result: unknown = value;
         if (slot.route && typeof value === 'function') result = hookedFor(obj, value as Create, slot.route);
@@ -232,6 +232,11 @@ export function wrapClient<T extends object>(client: T, hooks: Hooks, options: W
     return made;
   };
   return proxy(client, '');
+}
+
+/** A method of the client's class (bound to the client when read through the wrapper); not its constructor or an own function such as `fetch`. */
+function isMethod(obj: object, prop: string | symbol): prop is string {
+  return typeof prop === 'string' && prop !== 'constructor' && !Object.hasOwn(obj, prop);
 }
 
 /** The wire format of the wrapped client, from its hooks' routes (`openai.chat` → `openai`). */

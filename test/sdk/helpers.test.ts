@@ -75,6 +75,15 @@ describe.each([
     expect(mock.requests.map((r) => r.path)).toEqual(['/v1/chat/completions', '/v1/chat/completions', '/v1/responses']);
   });
 
+  it('keeps the client itself: its class, its constructor, its own methods running on it', () => {
+    const raw = new OpenAI({ apiKey: 'sk-test', baseURL: `${mock.url}/v1`, maxRetries: 0 });
+    const client = wrapOpenAI(raw, options());
+    expect(client).toBeInstanceOf(OpenAI);
+    expect(client.constructor).toBe(OpenAI);
+    // A method that reads the client's private state works through the wrapper.
+    expect(client.buildURL('/models', {})).toBe(raw.buildURL('/models', {}));
+  });
+
   it('keeps enforcing on a client made by withOptions', async () => {
     const client = openai(options()).withOptions({ timeout: 5_000 });
     await refusal(client.chat.completions.create({ model: 'gpt-4o', messages: hi }));
