@@ -10,7 +10,7 @@ const WORDS = 'the of and to in is that for it as was with be by on not he this 
 
 let seed = 42;
 function random(): number {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+  seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
   return seed / 0x7fffffff;
 }
 function prose(chars: number): string {

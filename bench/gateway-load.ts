@@ -20,7 +20,7 @@ let seed = 7;
 function prose(chars: number): string {
   let out = '';
   while (out.length < chars) {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
     out += `${WORDS[Math.floor((seed / 0x80000000) * WORDS.length)]} `;
   }
   return out.slice(0, chars).trim();

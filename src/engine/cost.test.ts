@@ -21,13 +21,13 @@ describe('formatUsd', () => {
   it('gives the same text as the full formula for amounts from a millionth of a cent to $1,000', () => {
     let seed = 11;
     for (let i = 0; i < 20_000; i++) {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
       const usd = 10 ** ((seed / 0x80000000) * 11 - 8) * (i % 7 === 0 ? -1 : 1);
       expect(formatUsd(usd)).toBe(reference(usd));
     }
     // Amounts near rounding ties and powers of ten, where arithmetic and toPrecision could part.
     for (let i = 0; i < 100_000; i++) {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
       const digits = 100 + (seed % 900);
       const exponent = 3 + (seed % 6);
       const usd = (digits + [0.5, 0.4999999, 0.5000001, 0, 0.9999999, 0.0000001][i % 6]!) / 10 ** exponent;

@@ -24,7 +24,7 @@ function reference(value: unknown): string {
 
 const KEYS = ['a', 'B', 'z', '10', '9', '', 'é', 'ζ', '😀', 'request_id', 'decision', 'a"b', 'x\ny'];
 let seed = 5;
-const next = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000;
+const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) / 0x80000000;
 
 function randomValue(depth: number): unknown {
   const r = next();

@@ -174,3 +174,20 @@ describe('content_filter evaluation', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 });
+
+describe('content_filter on a resent conversation', () => {
+  it('gives every rule its own verdict on a text it saw before, call after call', () => {
+    const history = 'Our release is codenamed falcon-9 and ships on Friday.';
+    const falcon = compile([policy([{ type: 'content_filter', keywords: ['falcon-9'] }])]);
+    const eagle = compile([policy([{ type: 'content_filter', keywords: ['eagle-2'] }])]);
+    for (let call = 0; call < 3; call++) {
+      const req = request({ messages: [{ role: 'system', content: history }, { role: 'user', content: `question ${call}` }] });
+      expect(falcon.decide(req, tenant(), NOW)).toMatchObject({ action: 'block', reason: 'Pattern matched: falcon-9' });
+      expect(eagle.decide(req, tenant(), NOW).action).toBe('allow');
+    }
+    // A new text is matched again, not answered from another text's entry.
+    const late = request({ messages: [{ role: 'system', content: history.replace('falcon-9', 'eagle-2') }] });
+    expect(falcon.decide(late, tenant(), NOW).action).toBe('allow');
+    expect(eagle.decide(late, tenant(), NOW).action).toBe('block');
+  });
+});

@@ -1,8 +1,12 @@
 import RE2 from 're2';
 import { z } from 'zod';
+import { TextCache } from '../../detectors/text/text-cache.js';
 import { rewriteMessages } from '../../engine/messages.js';
 import { defineRuleKind } from '../../engine/rule-kind.js';
 import type { RuleResult } from '../../engine/types.js';
+
+/** What `new RE2.Set(...)` makes (re2 names the type only inside its own namespace). */
+type PatternSet = InstanceType<typeof RE2.Set>;
 
 const patternList = z.array(z.string().min(1).max(2000)).max(5000);
 
@@ -17,6 +21,29 @@ function re2Hint(message: string): string {
   if (/invalid perl operator: \(\?<?[=!]/.test(message)) return ' (lookaround is not supported: patterns run in RE2, which guarantees linear time)';
   if (/invalid escape sequence: \\\d/.test(message)) return ' (backreferences are not supported: patterns run in RE2, which guarantees linear time)';
   return '';
+}
+
+/**
+ * Which patterns of a rule's set hit a text, for texts seen recently: chat clients resend the
+ * system prompt and the whole history on every call, and each text is then matched once per
+ * rule. One cache for every content_filter rule, keyed by text, so memory is bounded by the
+ * texts, not by the number of rules; a text remembers at most MAX_SETS_PER_TEXT rules' hits,
+ * held weakly (a replaced policy's sets are not kept alive).
+ */
+const recentHits = new TextCache<{ bySet: WeakMap<PatternSet, readonly number[]>; sets: number }>(4096, 4_000_000);
+const MAX_SETS_PER_TEXT = 64;
+
+function hitsIn(set: PatternSet, text: string): readonly number[] {
+  let entry = recentHits.get(text);
+  const known = entry?.bySet.get(set);
+  if (known) return known;
+  const hits = set.match(text);
+  if (!entry) recentHits.set(text, (entry = { bySet: new WeakMap(), sets: 0 }));
+  if (entry.sets < MAX_SETS_PER_TEXT) {
+    entry.bySet.set(set, hits);
+    entry.sets++;
+  }
+  return hits;
 }
 
 function escapeRegex(text: string): string {
@@ -69,7 +96,7 @@ export const contentFilter = defineRuleKind({
 
     return (ctx): RuleResult => {
       const hit = new Set<number>();
-      for (const text of ctx.texts()) for (const i of set.match(text)) hit.add(i);
+      for (const text of ctx.texts()) for (const i of hitsIn(set, text)) hit.add(i);
       if (!hit.size) return { outcome: 'pass' };
       const matched = [...hit].sort((a, b) => a - b).map((i) => entries[i] as Entry);
       const names = matched.map((e) => e.label).join(', ');
