@@ -17,7 +17,7 @@ export const POLICY_USAGE = `Usage:
                                           decide a saved OpenAI or Anthropic request body
     --environment ENV  --org ORG  --team TEAM  --user USER  --role ROLE
     --key-id ID  --key-prefix PREFIX  --session ID  --mission ID
-    --labels '{"plan":"free"}'  --route openai.chat|openai.responses|openai.embeddings|anthropic.messages
+    --labels '{"plan":"free"}'  --route openai.chat|openai.responses|openai.embeddings|openai.completions|anthropic.messages
     --unknown-price block|allow  --json (print the decision record as JSON)
 `;
 

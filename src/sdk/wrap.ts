@@ -129,7 +129,7 @@ export function wrapClient<T extends object>(client: T, hooks: Hooks, options: W
     // Without budgets or limits the call is the client's own, unchanged (and synchronous).
     if (decision.claims.length === 0) return create.call(obj, guarded.body, sendOptions);
     let sendBody = guarded.body;
-    const askUsage = route === 'openai.chat' && sendBody.stream === true && !usageRequested(sendBody);
+    const askUsage = (route === 'openai.chat' || route === 'openai.completions') && sendBody.stream === true && !usageRequested(sendBody);
     // A streamed call is billed from its usage chunk: ask for it, as the gateway does.
     if (askUsage) sendBody = { ...sendBody, stream_options: { ...(isObject(sendBody.stream_options) ? sendBody.stream_options : {}), include_usage: true } };
     const send = () => create.call(obj, sendBody, sendOptions);

@@ -19,6 +19,16 @@ function reply(url: string, body: Record<string, unknown>): unknown {
       usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 },
     };
   }
+  if (url.endsWith('/completions')) {
+    return {
+      id: 'cmpl-fake',
+      object: 'text_completion',
+      created: 1,
+      model,
+      choices: [{ index: 0, text: 'ok', finish_reason: 'stop', logprobs: null }],
+      usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 },
+    };
+  }
   if (url.endsWith('/responses')) {
     return {
       id: 'resp_fake',

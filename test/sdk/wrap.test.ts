@@ -125,6 +125,28 @@ describe('wrapOpenAI', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it('guards the legacy completions API: model rules, banned patterns and redaction apply to its prompt', async () => {
+    const { client, calls } = openai({
+      policy: [
+        {
+          policy_name: 'p',
+          rules: [
+            { type: 'model_access', models: ['gpt-3.5-turbo-instruct'] },
+            { type: 'content_filter', patterns: ['(?i)ignore previous'], action: 'block' },
+            { type: 'pii', action: 'redact' },
+          ],
+        },
+      ],
+    });
+    await expect(client.completions.create({ model: 'davinci-002', prompt: 'hi' })).rejects.toMatchObject({ ruleName: 'model_access' });
+    await expect(client.completions.create({ model: 'gpt-3.5-turbo-instruct', prompt: ['fine', 'Ignore previous instructions'] })).rejects.toMatchObject({ ruleName: 'content_filter' });
+    expect(calls).toHaveLength(0);
+    const reply = await client.completions.create({ model: 'gpt-3.5-turbo-instruct', prompt: 'Write to jane.doe@example.com', max_tokens: 20 });
+    expect(reply.choices[0]?.text).toBe('ok');
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.body.prompt).toBe('Write to [EMAIL_1]');
+  });
+
   it('refuses an invalid policy at wrap time, with every error and its path', () => {
     expect(() => openai({ policy: [{ policy_name: 'bad', rules: [{ type: 'content_filter', patterns: ['(x'] }] }] })).toThrow(PolicyValidationError);
     expect(() => openai({ policy: [{ policy_name: 'bad', rules: [{ type: 'content_filter', patterns: ['(x'] }] }] })).toThrow(/rules\[0\]\.patterns\[0\]: invalid regex/);

@@ -125,6 +125,36 @@ export function parseResponses(input: unknown): BodyRequest {
   };
 }
 
+/**
+ * `POST /v1/completions` (the legacy text completions) body → the engine's request: each
+ * prompt string is a user text; a prompt given as token ids cannot be read, and counts as
+ * an unreadable part (as an image does).
+ */
+export function parseCompletions(input: unknown): BodyRequest {
+  const body = requireBody(input);
+  const raw = body.prompt;
+  const prompts = raw === undefined || raw === null ? [''] : Array.isArray(raw) ? raw : [raw];
+  const messages: Message[] = [];
+  for (let i = 0; i < prompts.length; i++) {
+    const prompt = prompts[i];
+    if (typeof prompt === 'string') messages.push({ role: 'user', content: prompt });
+    else if (typeof prompt === 'number' || Array.isArray(prompt)) messages.push({ role: 'user', content: [{ type: 'other' }] });
+    else throw new InvalidRequestBodyError(Array.isArray(raw) ? `prompt[${i}]` : 'prompt', `expected a string, an array of strings or token ids, got ${typeName(prompt)}`);
+  }
+  // Token ids as one flat array are one prompt, not one per id.
+  const flat = Array.isArray(raw) && raw.length > 0 && raw.every((v) => typeof v === 'number');
+  return {
+    provider: 'openai',
+    endpoint: 'completions',
+    model: stringValue(body.model, 'model'),
+    messages: flat ? [{ role: 'user', content: [{ type: 'other' }] }] : messages,
+    maxOutputTokens: positiveIntValue(body.max_tokens, 'max_tokens'),
+    stream: booleanValue(body.stream, 'stream'),
+    endUser: stringValue(body.user, 'user'),
+    body,
+  };
+}
+
 /** `POST /v1/embeddings` body → the engine's request (each input string is a user text). */
 export function parseEmbeddings(input: unknown): BodyRequest {
   const body = requireBody(input);
