@@ -259,6 +259,7 @@ export function compileScanner(config: ScannerConfig = {}): Scanner {
   }
 
   function aggregateInjection(found: RawFinding[]): RawFinding[] {
+    if (found.length === 0) return found;
     const injection = found.filter((f) => f.detector === 'prompt_injection');
     if (injection.length === 0) return found;
     let miss = 1;
@@ -320,6 +321,8 @@ export function compileScanner(config: ScannerConfig = {}): Scanner {
  * Findings of other detectors (injection, exfiltration, encoding) are kept as reported.
  */
 function resolveOverlaps(found: RawFinding[]): RawFinding[] {
+  // Most texts have no finding at all: no filtering, no set, no copies for them.
+  if (found.length === 0) return found;
   const values = found.filter((f) => VALUE_DETECTORS.has(f.detector));
   const others = dedupe(found.filter((f) => !VALUE_DETECTORS.has(f.detector)));
   if (values.length <= 1) return [...values, ...others];
