@@ -15,8 +15,6 @@ import { TextCache } from './text/text-cache.js';
 import type { DetectorConfig, DetectorName, Finding, Recognizer, Scanner, ScannerConfig, Via } from './types.js';
 
 const DEFAULT_THRESHOLD = 0.5;
-const TEXT_CACHE_ENTRIES = 4096;
-const TEXT_CACHE_CHARS = 4_000_000;
 const CONTEXT_BOOST = 0.35;
 const CONTEXT_BEFORE = 60;
 const CONTEXT_AFTER = 30;
@@ -277,37 +275,42 @@ export function compileScanner(config: ScannerConfig = {}): Scanner {
       .map((f) => (f.detector === 'prompt_injection' ? { ...f, score: combined } : f));
   }
 
-  /** The findings of one text, as the text at index 0 of a request. */
-  function scanOne(original: string): Finding[] {
-    const findings: Finding[] = [];
+  /** Adds the findings of one text, as the text at `textIndex` of a request, to `findings`. */
+  function scanOne(original: string, textIndex: number, findings: Finding[]): Finding[] {
     const norm = normalize(original);
     const raw = aggregateInjection(scanText(norm.text, 0, { bytes: maxBytes }));
     const resolved = resolveOverlaps(raw);
     for (const f of resolved) {
       const [start, end] = originalSpan(norm, f.start, f.end);
-      const finding: Finding = { detector: f.detector, entity: f.entity, textIndex: 0, start, end, score: f.score, recognizer: f.recognizer };
+      const finding: Finding = { detector: f.detector, entity: f.entity, textIndex, start, end, score: f.score, recognizer: f.recognizer };
       findings.push(f.via ? { ...finding, via: f.via } : finding);
     }
     if (encodingOpts && norm.hidden.length > 0) {
       const threshold = thresholds.get('encoding') ?? DEFAULT_THRESHOLD;
-      for (const h of hiddenFindings(norm.hidden, 0)) if (h.score >= threshold) findings.push(h);
+      for (const h of hiddenFindings(norm.hidden, textIndex)) if (h.score >= threshold) findings.push(h);
     }
     return findings;
   }
 
-  const cache = config.cacheTexts ? new TextCache<readonly Finding[]>(TEXT_CACHE_ENTRIES, TEXT_CACHE_CHARS) : undefined;
+  const cache = config.cacheTexts ? new TextCache<readonly Finding[]>() : undefined;
 
   function scan(texts: readonly string[]): Finding[] {
     const findings: Finding[] = [];
     for (let t = 0; t < texts.length; t++) {
       const original = texts[t] as string;
-      let found = cache?.get(original);
-      if (!found) {
-        found = scanOne(original);
-        // Shared by every later scan of the same text: frozen, so no caller can change them.
-        if (cache) cache.set(original, Object.freeze(found.map((f) => Object.freeze(f))));
+      if (!cache) {
+        scanOne(original, t, findings);
+        continue;
       }
-      for (const f of found) findings.push(t === 0 && cache === undefined ? f : { ...f, textIndex: t });
+      let found = cache.get(original);
+      if (!found) {
+        // Shared by every later scan of the same text: frozen, and handed out as copies.
+        const fresh = scanOne(original, 0, []);
+        for (const f of fresh) Object.freeze(f);
+        found = Object.freeze(fresh);
+        cache.set(original, found);
+      }
+      for (const f of found) findings.push({ ...f, textIndex: t });
     }
     return findings;
   }

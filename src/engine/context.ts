@@ -162,9 +162,9 @@ export class DecisionContext implements EvalContext {
     if (!price) return null;
     const output = (this.request.maxOutputTokens ?? this.options.defaultMaxOutputTokens) * price.outputPerMTok;
     const quick = (this.inputTokensAtMost() * price.inputPerMTok + output) / 1e6;
-    if (limit === undefined || quick <= limit || this.cachedTokens) return quick;
-    this.byteBound ??= this.boundFromBytes(true);
-    return (this.byteBound * price.inputPerMTok + output) / 1e6;
+    if (limit === undefined || quick <= limit) return quick;
+    // A limit of 0 tokens asks for the tightest bound there is without tokenizing.
+    return (this.inputTokensAtMost(0) * price.inputPerMTok + output) / 1e6;
   }
 
   estimate(model?: string): CostEstimate {

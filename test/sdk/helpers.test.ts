@@ -43,10 +43,13 @@ async function refusal(promise: Promise<unknown>, wrapped = false): Promise<Poli
   return violation as PolicyViolationError;
 }
 
-describe.each([
+/** Each helper runs twice: as the client's own call, and through the metered path (budgets). */
+const modes: [string, () => WardenOptions][] = [
   ['without budgets', () => ({ policy: policy() })],
   ['with a session budget', budgeted],
-])('OpenAI helpers %s', (_name, options) => {
+];
+
+describe.each(modes)('OpenAI helpers %s', (_name, options) => {
   it('refuses parse, stream, runTools, responses.parse and responses.stream before the network', async () => {
     const client = openai(options());
     const blocked = { model: 'gpt-4o', messages: hi };
@@ -93,10 +96,7 @@ describe.each([
   });
 });
 
-describe.each([
-  ['without budgets', () => ({ policy: policy() })],
-  ['with a session budget', budgeted],
-])('Anthropic helpers %s', (_name, options) => {
+describe.each(modes)('Anthropic helpers %s', (_name, options) => {
   it('refuses messages.stream as the stream error, and beta.messages.create, before the network', async () => {
     const client = anthropic(options());
     const blocked = { model: 'claude-opus-4-1', max_tokens: 50, messages: hi };

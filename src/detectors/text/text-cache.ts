@@ -8,9 +8,10 @@ export class TextCache<V> {
   readonly #entries = new Map<string, V>();
   #chars = 0;
 
+  /** By default 4,096 texts and 4 M characters in all. */
   constructor(
-    private readonly maxEntries: number,
-    private readonly maxChars: number,
+    private readonly maxEntries = 4096,
+    private readonly maxChars = 4_000_000,
   ) {}
 
   get(text: string): V | undefined {

@@ -30,7 +30,7 @@ function re2Hint(message: string): string {
  * texts, not by the number of rules; a text remembers at most MAX_SETS_PER_TEXT rules' hits,
  * held weakly (a replaced policy's sets are not kept alive).
  */
-const recentHits = new TextCache<{ bySet: WeakMap<PatternSet, readonly number[]>; sets: number }>(4096, 4_000_000);
+const recentHits = new TextCache<{ bySet: WeakMap<PatternSet, readonly number[]>; sets: number }>();
 const MAX_SETS_PER_TEXT = 64;
 
 function hitsIn(set: PatternSet, text: string): readonly number[] {
